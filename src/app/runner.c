@@ -1,0 +1,162 @@
+/* The uvicorn-like runner: defaults, command-line flags, bk_run. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void bk_config_default(bk_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->host = "127.0.0.1";
+    cfg->port = 8000;
+    cfg->workers = 1;
+    cfg->backlog = 2048;
+    cfg->log_level = BK_LOG_INFO;
+    cfg->access_log = 1;
+    cfg->graceful_timeout = 10;
+    cfg->keepalive_timeout = 5;
+    cfg->header_timeout = 10;
+    cfg->body_timeout = 30;
+    cfg->max_header_size = 16 * 1024;
+    cfg->max_url_size = 8 * 1024;
+    cfg->max_body_size = 1024 * 1024;
+    cfg->stack_size = 64 * 1024;
+}
+
+static const char usage[] =
+    "Usage: %s [OPTIONS]\n"
+    "\n"
+    "Serves this brisk application.\n"
+    "\n"
+    "Options:\n"
+    "  --host TEXT                 Bind socket to this host.  [default: 127.0.0.1]\n"
+    "  --port INTEGER              Bind socket to this port (0: any free port).  [default: 8000]\n"
+    "  --workers INTEGER           Number of worker threads, 0 for one per core.  [default: 1]\n"
+    "  --log-level LEVEL           critical, error, warning, info, debug or trace.  [default: info]\n"
+    "  --no-access-log             Disable the access log.\n"
+    "  --backlog INTEGER           Maximum number of connections waiting to be accepted.  [default: 2048]\n"
+    "  --graceful-timeout FLOAT    Seconds in-flight requests get to finish at shutdown.  [default: 10]\n"
+    "  --timeout-keep-alive FLOAT  Close keep-alive connections idle this long (s).  [default: 5]\n"
+    "  --timeout-header FLOAT      Seconds a client gets to send a request's headers.  [default: 10]\n"
+    "  --timeout-body FLOAT        Longest silence while reading a request body (s).  [default: 30]\n"
+    "  --max-body-size BYTES       Larger request bodies get 413.  [default: 1048576]\n"
+    "  --stack-size BYTES          Stack of each handler coroutine.  [default: 65536]\n"
+    "  --help                      Show this message and exit.\n";
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v > 0) || v > 86400 * 365)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_level(const char *s, bk_log_level *out)
+{
+    static const char *const names[] = {"trace", "debug", "info", "warning", "error", "critical"};
+    for (int i = 0; i < 6; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (bk_log_level)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* Applies one flag that takes a value; returns 0 or -1 when the value is invalid. */
+static int apply_flag(bk_config *cfg, const char *flag, const char *value)
+{
+    long n;
+    if (strcmp(flag, "--host") == 0) {
+        cfg->host = value;
+        return *value ? 0 : -1;
+    }
+    if (strcmp(flag, "--port") == 0)
+        return parse_long(value, 0, 65535, &n) ? -1 : (cfg->port = (int)n, 0);
+    if (strcmp(flag, "--workers") == 0)
+        return parse_long(value, 0, 1024, &n) ? -1 : (cfg->workers = (int)n, 0);
+    if (strcmp(flag, "--backlog") == 0)
+        return parse_long(value, 1, 65535, &n) ? -1 : (cfg->backlog = (int)n, 0);
+    if (strcmp(flag, "--log-level") == 0)
+        return parse_level(value, &cfg->log_level);
+    if (strcmp(flag, "--graceful-timeout") == 0)
+        return parse_seconds(value, &cfg->graceful_timeout);
+    if (strcmp(flag, "--timeout-keep-alive") == 0)
+        return parse_seconds(value, &cfg->keepalive_timeout);
+    if (strcmp(flag, "--timeout-header") == 0)
+        return parse_seconds(value, &cfg->header_timeout);
+    if (strcmp(flag, "--timeout-body") == 0)
+        return parse_seconds(value, &cfg->body_timeout);
+    if (strcmp(flag, "--max-body-size") == 0)
+        return parse_long(value, 0, 1L << 40, &n) ? -1 : (cfg->max_body_size = (size_t)n, 0);
+    if (strcmp(flag, "--stack-size") == 0)
+        return parse_long(value, 16384, 1L << 30, &n) ? -1 : (cfg->stack_size = (size_t)n, 0);
+    return -2;
+}
+
+int bk_config_parse_args(bk_config *cfg, int argc, char **argv)
+{
+    const char *prog = argc > 0 ? argv[0] : "brisk";
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            printf(usage, prog);
+            return 1;
+        }
+        if (strcmp(arg, "--no-access-log") == 0) {
+            cfg->access_log = 0;
+            continue;
+        }
+        char flag[64];
+        const char *value;
+        const char *eq = strchr(arg, '=');
+        if (eq && (size_t)(eq - arg) < sizeof(flag)) { /* --port=8000 */
+            memcpy(flag, arg, (size_t)(eq - arg));
+            flag[eq - arg] = '\0';
+            value = eq + 1;
+        } else {
+            snprintf(flag, sizeof(flag), "%s", arg);
+            value = i + 1 < argc ? argv[i + 1] : NULL;
+            if (value)
+                i++;
+        }
+        int r = value ? apply_flag(cfg, flag, value) : apply_flag(cfg, flag, "");
+        if (r == -2) {
+            fprintf(stderr, "Error: No such option: %s (try --help)\n", flag);
+            return BK_EINVAL;
+        }
+        if (r != 0 || !value) {
+            fprintf(stderr, "Error: Invalid value for '%s': '%s' (try --help)\n", flag,
+                    value ? value : "");
+            return BK_EINVAL;
+        }
+    }
+    return 0;
+}
+
+int bk_run(bk_app *app, int argc, char **argv)
+{
+    bk_config cfg;
+    bk_config_default(&cfg);
+    int r = bk_config_parse_args(&cfg, argc, argv);
+    if (r == 1)
+        return 0;
+    if (r != 0)
+        return 2;
+    return bk_serve(app, &cfg);
+}

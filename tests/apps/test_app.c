@@ -1,0 +1,173 @@
+/* test_app — the application the black-box HTTP suite (tests/http) drives. Public API only. */
+#include <brisk.h>
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Test-only counters for /stats (one worker in the tests that read them). */
+static _Atomic long started_count;
+static _Atomic long cancelled_count;
+static _Atomic long deferred_count;
+
+/* Parses a non-negative decimal query parameter; `dflt` when absent or malformed. */
+static unsigned long long query_u64(bk_req *req, const char *name, unsigned long long dflt) {
+    const char *s = bk_req_query(req, name);
+    if (!s || !*s) return dflt;
+    char *end = NULL;
+    unsigned long long v = strtoull(s, &end, 10);
+    return (*end || s[0] == '-') ? dflt : v;
+}
+
+static void fast(bk_req *req) { bk_send_json(req, 200, "{\"message\":\"Fast response\"}"); }
+
+static void slow(bk_req *req) {
+    if (bk_sleep(req, 3000) != 0) return;
+    bk_send_json(req, 200, "{\"message\":\"Slow response after 3 seconds\"}");
+}
+
+static void echo(bk_req *req) {
+    size_t len = 0;
+    const char *body = bk_req_body(req, &len);
+    char n[32];
+    snprintf(n, sizeof n, "%zu", len);
+    bk_set_header(req, "X-Body-Length", n);
+    bk_send(req, 200, "application/octet-stream", body ? body : "", len);
+}
+
+/* {"<key>": <string or null>} through the JSON writer. */
+static void send_one(bk_req *req, const char *key, const char *value) {
+    bk_json *j = bk_json_begin(req, 200);
+    if (!j) return;
+    bk_json_object_begin(j);
+    bk_json_key(j, key);
+    if (value) bk_json_string(j, value);
+    else bk_json_null(j);
+    bk_json_object_end(j);
+    bk_json_send(req);
+}
+
+static void item(bk_req *req) { send_one(req, "item_id", bk_req_param(req, "item_id")); }
+static void file(bk_req *req) { send_one(req, "path", bk_req_param(req, "path")); }
+static void query(bk_req *req) { send_one(req, "q", bk_req_query(req, "q")); }
+static void headers(bk_req *req) { send_one(req, "user_agent", bk_req_header(req, "User-Agent")); }
+
+static void count_deferred(void *arg) {
+    (void)arg;
+    atomic_fetch_add(&deferred_count, 1);
+}
+
+static void sleep_handler(bk_req *req) {
+    atomic_fetch_add(&started_count, 1);
+    bk_defer(req, count_deferred, NULL);
+    unsigned long long ms = query_u64(req, "ms", 0);
+    if (bk_sleep(req, ms) == BK_ECANCELED) {
+        atomic_fetch_add(&cancelled_count, 1);
+        return;
+    }
+    bk_json *j = bk_json_begin(req, 200);
+    if (!j) return;
+    bk_json_object_begin(j);
+    bk_json_key(j, "slept");
+    bk_json_int(j, (int64_t)ms);
+    bk_json_object_end(j);
+    bk_json_send(req);
+}
+
+static void stats(bk_req *req) {
+    bk_json *j = bk_json_begin(req, 200);
+    if (!j) return;
+    bk_json_object_begin(j);
+    bk_json_key(j, "started");
+    bk_json_int(j, atomic_load(&started_count));
+    bk_json_key(j, "cancelled");
+    bk_json_int(j, atomic_load(&cancelled_count));
+    bk_json_key(j, "deferred");
+    bk_json_int(j, atomic_load(&deferred_count));
+    bk_json_object_end(j);
+    bk_json_send(req);
+}
+
+/* ~1 KiB of stack per frame; the use after the call keeps it from becoming a tail call. */
+static int recurse(unsigned long long depth) {
+    volatile char frame[1024];
+    for (size_t i = 0; i < sizeof frame; i++) frame[i] = (char)(depth + i);
+    if (depth == 0) return frame[0];
+    return recurse(depth - 1) + frame[sizeof frame - 1];
+}
+
+static void recurse_handler(bk_req *req) {
+    unsigned long long depth = query_u64(req, "depth", 0);
+    volatile int sink = recurse(depth);
+    (void)sink;
+    bk_json *j = bk_json_begin(req, 200);
+    if (!j) return;
+    bk_json_object_begin(j);
+    bk_json_key(j, "depth");
+    bk_json_int(j, (int64_t)depth);
+    bk_json_object_end(j);
+    bk_json_send(req);
+}
+
+static void big(bk_req *req) {
+    unsigned long long kb = query_u64(req, "kb", 0);
+    if (kb > 64 * 1024) {
+        bk_send_error(req, 422, "kb must be at most 65536");
+        return;
+    }
+    size_t len = (size_t)kb * 1024;
+    char *body = bk_req_alloc(req, len ? len : 1);
+    if (!body) {
+        bk_send_error(req, 500, "out of memory");
+        return;
+    }
+    memset(body, 'x', len);
+    bk_send(req, 200, "text/plain", body, len);
+}
+
+/* A quote, a backslash, a newline, a tab, U+0001, é, €, 😀 (1-, 2-, 3- and 4-byte UTF-8). */
+static const char ESCAPE_VALUE[] = "q\"b\\n\nt\tc\x01"
+                                   "e\xc3\xa9"
+                                   "u\xe2\x82\xac"
+                                   "s\xf0\x9f\x98\x80";
+
+static void escape(bk_req *req) { send_one(req, "value", ESCAPE_VALUE); }
+
+static void text(bk_req *req) { bk_send_text(req, 200, "hello"); }
+
+static void custom(bk_req *req) {
+    bk_set_header(req, "X-Custom", "yes");
+    bk_send_json(req, 201, "{\"created\":true}");
+}
+
+static void noresponse(bk_req *req) { (void)req; }
+
+int main(int argc, char **argv) {
+    bk_app *app = bk_app_new();
+    if (!app) {
+        fprintf(stderr, "test_app: out of memory\n");
+        return 1;
+    }
+    int rc = 0;
+    rc |= bk_get(app, "/fast", fast);
+    rc |= bk_get(app, "/slow", slow);
+    rc |= bk_post(app, "/echo", echo);
+    rc |= bk_get(app, "/items/{item_id}", item);
+    rc |= bk_get(app, "/files/{path:path}", file);
+    rc |= bk_get(app, "/query", query);
+    rc |= bk_get(app, "/headers", headers);
+    rc |= bk_get(app, "/sleep", sleep_handler);
+    rc |= bk_get(app, "/stats", stats);
+    rc |= bk_get(app, "/recurse", recurse_handler);
+    rc |= bk_get(app, "/big", big);
+    rc |= bk_get(app, "/escape", escape);
+    rc |= bk_get(app, "/text", text);
+    rc |= bk_get(app, "/custom", custom);
+    rc |= bk_get(app, "/noresponse", noresponse);
+    if (rc != 0) {
+        fprintf(stderr, "test_app: route registration failed\n");
+        return 1;
+    }
+    return bk_run(app, argc, argv);
+}

@@ -1,0 +1,56 @@
+"""(j) Handler stack overflow crashes loudly; (k) a slow reader cannot make the server buffer."""
+
+import time
+
+from conftest import SANITIZE, RawConn, assert_serves_fast, build_request, get, get_json
+
+
+def test_moderate_recursion_works_with_small_stack(spawn):
+    server = spawn("test_app", "--stack-size", "65536")
+    for _ in range(3):
+        assert get_json(server.port, "/recurse?depth=10") == {"depth": 10}
+    assert server.alive()
+    assert_serves_fast(server.port)
+
+
+def test_stack_overflow_kills_process_loudly(spawn):
+    server = spawn("test_app", "--stack-size", "65536")
+    assert get_json(server.port, "/recurse?depth=10") == {"depth": 10}
+    with RawConn(server.port, timeout=5) as c:
+        c.send(build_request("GET", "/recurse?depth=1000"))
+        try:
+            data = c.read_until_closed(timeout=5.0)
+        except TimeoutError:
+            data = None
+    rc = server.wait(5)
+    assert rc is not None, "server still running after a 1 MiB recursion on a 64 KiB coroutine stack"
+    assert not (data or b"").startswith(b"HTTP/1.1 200"), "the overflowing request was answered 200"
+    if SANITIZE:
+        assert rc != 0, f"expected an abnormal exit, got {rc}"
+    else:
+        assert rc < 0, f"expected death by a signal, got exit code {rc}; stderr:\n{server.stderr()}"
+        assert "stack overflow" in server.stderr().lower(), f"stderr does not mention the overflow:\n{server.stderr()}"
+
+
+def test_slow_reader_does_not_make_server_buffer(spawn):
+    server = spawn("test_app")
+    warm = get(server.port, "/big?kb=1024")
+    assert warm.status == 200
+    assert warm.content_type() == "text/plain"
+    assert len(warm.body) == 1024 * 1024 and warm.body.count(b"x") == len(warm.body)
+    time.sleep(0.2)
+    base_kib = server.rss_kib()
+
+    c = RawConn(server.port, rcvbuf=4096)
+    try:
+        c.send(b"".join(build_request("GET", "/big?kb=1024") for _ in range(40)))
+        time.sleep(2.0)
+        grown_kib = server.rss_kib() - base_kib
+        assert_serves_fast(server.port)
+        assert grown_kib <= 16 * 1024, (
+            f"RSS grew by {grown_kib / 1024:.1f} MiB for a client that never reads 40 x 1 MiB responses"
+        )
+    finally:
+        c.abort()
+    assert server.alive()
+    assert_serves_fast(server.port)

@@ -1,0 +1,110 @@
+"""(h) The uvicorn-like runner: flags, exit codes, startup line, access log, workers."""
+
+import re
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import HOST, binary, free_port, get, wait_for
+
+
+def _run(name, *args, timeout=5.0):
+    try:
+        return subprocess.run(
+            [str(binary(name)), *map(str, args)],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{name} {' '.join(map(str, args))} was still running after {timeout} s (it should have exited)")
+
+
+def _lines(text):
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def test_help_prints_usage_and_exits_0():
+    out = _run("test_app", "--help")
+    assert out.returncode == 0, out
+    assert "usage" in out.stdout.lower(), out.stdout
+    for flag in ("--host", "--port", "--workers", "--log-level", "--max-body-size", "--stack-size"):
+        assert flag in out.stdout, f"{flag} missing from --help"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--port", "abc"],
+        ["--port", "70000"],
+        ["--workers", "-1"],
+        ["--bogus"],
+        ["--log-level", "loud"],
+        ["--max-body-size", "lots"],
+        ["--port"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_bad_flag_exits_2_with_one_stderr_line(args):
+    # a valid --port first, so a binary that wrongly starts does not collide with anything
+    out = _run("test_app", "--host", HOST, "--port", free_port(), *args)
+    assert out.returncode == 2, f"exit {out.returncode}; stderr: {out.stderr!r}"
+    assert len(_lines(out.stderr)) == 1, f"expected one stderr line, got {out.stderr!r}"
+    assert "brisk running" not in out.stderr
+
+
+def test_port_in_use_exits_2_with_one_clear_line():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        s.listen(1)
+        port = s.getsockname()[1]
+        out = _run("test_app", "--host", HOST, "--port", port)
+    assert out.returncode == 2, f"exit {out.returncode}; stderr: {out.stderr!r}"
+    lines = _lines(out.stderr)
+    assert len(lines) == 1, f"expected one stderr line, got {out.stderr!r}"
+    assert str(port) in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("name", ["seed_app", "test_app"])
+def test_startup_line_format(spawn, name):
+    server = spawn(name)
+    m = server.startup_match
+    assert m.group("host") == HOST
+    assert int(m.group("port")) == server.port
+    assert m.group(0).endswith("(1 worker)"), m.group(0)
+
+
+ACCESS_RE = r'INFO:\s+127\.0\.0\.1:{port} - "{method} {target} HTTP/1\.1" {status}\b'
+
+
+def test_access_log_line_on_stdout(spawn):
+    server = spawn("test_app")
+    r = get(server.port, "/items/7")
+    assert r.status == 200
+    r404 = get(server.port, "/missing")
+    assert r404.status == 404
+    ok_re = re.compile(ACCESS_RE.format(port=r.sockname[1], method="GET", target=re.escape("/items/7"), status=200))
+    nf_re = re.compile(ACCESS_RE.format(port=r404.sockname[1], method="GET", target="/missing", status=404))
+    found = wait_for(lambda: ok_re.search(server.stdout()) and nf_re.search(server.stdout()), 3.0)
+    assert found, f"access log lines not on stdout within 3 s; stdout:\n{server.stdout()!r}"
+    assert not re.search(r'"GET /items/7 ', server.stderr()), "access log went to stderr"
+
+
+def test_no_access_log_suppresses_it(spawn):
+    server = spawn("test_app", "--no-access-log")
+    assert get(server.port, "/fast").status == 200
+    time.sleep(0.3)
+    assert server.stop() == 0
+    assert "/fast" not in server.stdout() + server.stderr()
+
+
+def test_two_workers_serve_requests(spawn):
+    server = spawn("test_app", "--workers", "2")
+    assert server.startup_match.group(0).endswith("(2 workers)"), server.startup_match.group(0)
+    for i in range(20):
+        r = get(server.port, f"/items/{i}")
+        assert r.status == 200 and r.json() == {"item_id": str(i)}
+    assert server.stop() == 0, server.stderr()

@@ -1,0 +1,87 @@
+"""(g) Graceful shutdown on SIGTERM/SIGINT: stop accepting, drain in-flight requests, exit 0."""
+
+import signal
+import socket
+import threading
+import time
+
+import pytest
+
+from conftest import HOST, RawConn, build_request, get
+
+WAIT_BODY = b'{"message":"Waited 1 second"}'
+
+
+def _connect_refused(port):
+    try:
+        s = socket.create_connection((HOST, port), timeout=0.5)
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+    s.close()
+    return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_graceful_shutdown_finishes_in_flight_requests(spawn, sig):
+    server = spawn("seed_app")
+    results = [None] * 10
+
+    def worker(i):
+        try:
+            results[i] = get(server.port, "/wait", timeout=10)
+        except Exception as e:  # noqa: BLE001 - reported below
+            results[i] = e
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(10)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    server.send_signal(sig)
+    signalled = time.monotonic()
+
+    refused_while_running = False
+    while time.monotonic() - signalled < 0.7:
+        if _connect_refused(server.port):
+            refused_while_running = server.alive()
+            break
+        time.sleep(0.02)
+
+    for t in threads:
+        t.join(timeout=5)
+    rc = server.wait(5)
+    elapsed = time.monotonic() - signalled
+
+    bad = [r for r in results if not (getattr(r, "status", None) == 200 and r.body == WAIT_BODY)]
+    assert not bad, f"in-flight requests not completed: {bad}"
+    assert rc == 0, f"exit code {rc}; stderr:\n{server.stderr()}"
+    assert elapsed < 5.0
+    assert refused_while_running, "new connections were still accepted during the drain"
+
+
+def test_idle_keepalive_connection_does_not_delay_shutdown(spawn):
+    server = spawn("test_app")
+    with RawConn(server.port) as c:
+        c.send(build_request("GET", "/fast"))
+        assert c.read_response().status == 200
+        start = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        rc = server.wait(5)
+        elapsed = time.monotonic() - start
+        assert rc == 0, f"exit code {rc}; stderr:\n{server.stderr()}"
+        assert elapsed < 1.0, f"shutdown took {elapsed:.2f} s with one idle keep-alive connection"
+        c.assert_closed(timeout=1.0)
+
+
+def test_graceful_timeout_bounds_shutdown(spawn):
+    server = spawn("seed_app", "--graceful-timeout", "1")
+    with RawConn(server.port) as c:
+        c.send(build_request("GET", "/slow"))
+        time.sleep(0.2)
+        start = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        rc = server.wait(5)
+        elapsed = time.monotonic() - start
+    assert rc == 0, f"exit code {rc}; stderr:\n{server.stderr()}"
+    assert 0.8 <= elapsed < 2.5, f"shutdown with a 3 s request and --graceful-timeout 1 took {elapsed:.2f} s"
