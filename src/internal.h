@@ -142,6 +142,7 @@ struct bk_conn {
     uint8_t paused_write; /* parsing paused until queued output drains */
     uint8_t paused_pipe;  /* parser paused at a message boundary (handler awaiting) */
     uint8_t got_bytes;    /* the current request has at least one byte */
+    uint8_t linger;       /* close with a lingering shutdown: input may still be arriving */
     char peer[64];        /* "IP:PORT", filled on first use */
 };
 

@@ -78,7 +78,9 @@ static bk_coro *coro_map(bk_coro_pool *p)
 {
     size_t page = page_size();
     size_t record = round_up(sizeof(bk_coro), 64);
-    size_t size = page + p->stack_size + record;
+    /* The record ends the mapping, so it shares the top page with the first frames: a handler
+     * that awaits with a shallow stack keeps one resident page, not two. */
+    size_t size = round_up(page + p->stack_size + record, page);
     char *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                      -1, 0);
     if (map == MAP_FAILED)

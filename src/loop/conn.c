@@ -302,9 +302,10 @@ static void conn_parse(bk_conn *c, const char *data, size_t len)
     }
     if (err == HPE_PAUSED && !c->error_status) {
         const char *pos = llhttp_get_error_pos(&c->parser);
-        if (c->closing)
+        if (c->closing) {
             c->pending.len = 0; /* nothing after a closing request is answered */
-        else
+            c->linger |= pos < data + len;
+        } else
             conn_save_pending(c, pos, (size_t)(data + len - pos));
         if (!c->error_status)
             return;
@@ -331,7 +332,9 @@ static void conn_settle(bk_conn *c)
     if (c->closed)
         return;
     if (c->closing && c->state == BK_CONN_IDLE) {
-        if (c->peer_gone)
+        /* Linger only when the client may still be sending: then a plain close would answer
+         * its bytes with a RST that can destroy the response before the client reads it. */
+        if (c->peer_gone || (!c->linger && !c->pending.len && !c->write_queued))
             bk_conn_close(c);
         else
             conn_shutdown(c);
@@ -398,6 +401,7 @@ void bk_conn_fail(bk_conn *c, int status, const char *detail)
         bk_log(BK_LOG_DEBUG, "%s - answered %d and closing: %s", bk_conn_peer(c), status,
                detail ? detail : "");
     c->closing = 1;
+    c->linger = 1; /* the rest of a rejected request may still be on its way */
     c->state = BK_CONN_IDLE;
     c->pending.len = 0;
     conn_settle(c);
@@ -443,7 +447,9 @@ void bk_conn_accept(bk_worker *w)
         uv_close((uv_handle_t *)&c->tcp, on_close);
         return;
     }
-    uv_tcp_nodelay(&c->tcp, 1);
+#ifndef __linux__
+    uv_tcp_nodelay(&c->tcp, 1); /* elsewhere it is not inherited from the listener */
+#endif
     llhttp_init(&c->parser, HTTP_REQUEST, &w->settings);
     c->parser.data = c;
     c->req.conn = c;

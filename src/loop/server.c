@@ -4,11 +4,14 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -61,6 +64,9 @@ static int open_listener(struct sockaddr_storage *ss, socklen_t len, int reusepo
     if (fd < 0)
         return -errno;
     int one = 1;
+    /* Accepted sockets inherit TCP_NODELAY on Linux: set once here, not once per connection.
+     * Responses go out in one write per burst, so Nagle would only add delay. */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
         (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
         bind(fd, (struct sockaddr *)ss, len) != 0 || listen(fd, backlog) != 0) {
@@ -170,11 +176,23 @@ static int init_main_loop(bk_server *s)
     return 0;
 }
 
+/* Each connection is a file descriptor: use all the kernel allows, as nginx's
+ * worker_rlimit_nofile does, instead of failing at the distribution's default soft limit. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int bk_serve(bk_app *app, const bk_config *cfg)
 {
     bk_server s;
     memset(&s, 0, sizeof(s));
     signal(SIGPIPE, SIG_IGN); /* a client gone mid-write is an error code, not a process kill */
+    raise_fd_limit();
     bk_log_set_level(cfg->log_level);
     s.nworkers = cfg->workers > 0 ? cfg->workers : (int)uv_available_parallelism();
     s.workers = calloc((size_t)s.nworkers, sizeof(bk_worker));

@@ -3,6 +3,7 @@
  * embedded in HTML <script> and JavaScript source too. */
 #include "brisk.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,13 @@ static const unsigned char *skip_plain(const unsigned char *p, const unsigned ch
     uint64_t w;
     while (end - p >= 8 && (memcpy(&w, p, 8), word_is_plain(w)))
         p += 8;
+    if (p < end && end - p < 8) {
+        /* Short strings and tails: padded with spaces, they are one word to test too. */
+        w = 0x2020202020202020u;
+        memcpy(&w, p, (size_t)(end - p));
+        if (word_is_plain(w))
+            return end;
+    }
     while (p < end && plain_ascii[*p])
         p++;
     return p;
@@ -151,27 +159,68 @@ static special classify(const unsigned char *p, const unsigned char *end)
     return sp;
 }
 
+/* The writer appends a few bytes at a time: checking for room inline, and calling out only to
+ * grow, keeps those appends cheap. Unlike bk_buf_append, `data` must not point into `b`. */
+static inline int ensure(bk_buf *b, size_t len)
+{
+    return len <= b->cap - b->len ? BK_OK : bk_buf_reserve(b, len);
+}
+
+static inline int append_byte(bk_buf *b, char c)
+{
+    if (ensure(b, 1))
+        return BK_ENOMEM;
+    b->data[b->len++] = c;
+    return BK_OK;
+}
+
+static inline int append(bk_buf *b, const void *data, size_t len)
+{
+    if (ensure(b, len))
+        return BK_ENOMEM;
+    if (len) {
+        memcpy(b->data + b->len, data, len);
+        b->len += len;
+    }
+    return BK_OK;
+}
+
 /* Copies runs of bytes that need no change (plain ASCII and well-formed UTF-8) with one append
  * each; only escapes and replacements break a run. */
 static int append_escaped(bk_buf *out, const unsigned char *p, size_t len)
 {
     const unsigned char *end = p + len, *run = p;
-    if (bk_buf_reserve(out, len + 2))
+    if (len > PTRDIFF_MAX - 2 || ensure(out, len + 2))
         return BK_ENOMEM;
     out->data[out->len++] = '"';
     while ((p = skip_plain(p, end)) < end) {
         special sp = classify(p, end);
         if (sp.out_len) {
-            if (bk_buf_append(out, run, (size_t)(p - run)) ||
-                bk_buf_append(out, sp.out, sp.out_len))
+            if (append(out, run, (size_t)(p - run)) || append(out, sp.out, sp.out_len))
                 return BK_ENOMEM;
             run = p + sp.in_len;
         }
         p += sp.in_len;
     }
-    if (bk_buf_append(out, run, (size_t)(end - run)) || bk_buf_append(out, "\"", 1))
+    return append(out, run, (size_t)(end - run)) || append_byte(out, '"') ? BK_ENOMEM : BK_OK;
+}
+
+static int overlaps(const bk_buf *b, const char *s, size_t len)
+{
+    uintptr_t lo = (uintptr_t)b->data, hi = lo + b->cap, p = (uintptr_t)s;
+    return b->data && len && p < hi && p + len > lo;
+}
+
+/* Escaping part of a buffer into itself: the growth could move the input, so escape a copy. */
+static int append_escaped_copy(bk_buf *out, const char *s, size_t len)
+{
+    char *copy = malloc(len);
+    if (!copy)
         return BK_ENOMEM;
-    return BK_OK;
+    memcpy(copy, s, len);
+    int rc = append_escaped(out, (const unsigned char *)copy, len);
+    free(copy);
+    return rc;
 }
 
 int bk_json_escape(bk_buf *out, const char *s, size_t len)
@@ -181,7 +230,8 @@ int bk_json_escape(bk_buf *out, const char *s, size_t len)
     if (!s)
         s = ""; /* even a zero offset from NULL is undefined */
     size_t mark = out->len;
-    int rc = append_escaped(out, (const unsigned char *)s, len);
+    int rc = overlaps(out, s, len) ? append_escaped_copy(out, s, len)
+                                   : append_escaped(out, (const unsigned char *)s, len);
     if (rc)
         out->len = mark; /* callers get their buffer back as it was, not a half string */
     return rc;
@@ -222,49 +272,63 @@ static char *int_before(char *end, int64_t v)
     return p;
 }
 
+/* "%.17g" prints 1e16 <= |v| < 1e17 as 17 bare digits, which a Python client would decode as an
+ * int: write it as Python does, 1.2345678901234567e+16. */
+static size_t bare_digits_to_exponent(char *s, size_t n, size_t size)
+{
+    size_t first = s[0] == '-';
+    int exponent = (int)(n - first) - 1;
+    while (n > first + 1 && s[n - 1] == '0')
+        n--;
+    size_t fraction = n - first - 1;
+    if (fraction) {
+        memmove(s + first + 2, s + first + 1, fraction);
+        s[first + 1] = '.';
+        n++;
+    }
+    int written = snprintf(s + n, size - n, "e+%d", exponent);
+    return written > 0 && (size_t)written < size - n ? n + (size_t)written : 0;
+}
+
 /* printf and strtod follow LC_NUMERIC, so a program that set a locale may get "0,5" or a
- * multibyte separator: every run of bytes that cannot be part of a %g number becomes one '.'.
- * Integral results get ".0" as Python writes them, so that Python clients decode a float, not an
- * int ("%.17g" prints 2^54 + 2 without a point or an exponent). */
-static size_t to_json_float(char *s, size_t len, size_t size)
+ * multibyte separator: every run of bytes that cannot be part of a %g number becomes one '.'. */
+static size_t to_json_number(char *s, size_t len, size_t size)
 {
     size_t n = 0;
-    int integral = 1;
+    int bare_digits = 1;
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         if ((c >= '0' && c <= '9') || c == '-' || c == '+') {
             s[n++] = c;
             continue;
         }
-        integral = 0;
+        bare_digits = 0;
         if (c == 'e')
             s[n++] = c;
         else if (n == 0 || s[n - 1] != '.')
             s[n++] = '.';
     }
-    if (integral && n + 2 <= size) {
-        memcpy(s + n, ".0", 2);
-        n += 2;
-    }
-    return n;
+    return bare_digits ? bare_digits_to_exponent(s, n, size) : n;
 }
 
 /* The shortest of %.15g, %.16g and %.17g that reads back as v: 17 digits always do, fewer usually
- * do and read better (0.1 rather than 0.10000000000000001). */
-static size_t format_double(char *buf, size_t size, double v)
+ * do and read better (0.1 rather than 0.10000000000000001). Any double with a 15-digit form gets
+ * it from %.15g, except subnormals, whose lower precision allows fewer digits (5e-324): they,
+ * rare as they are, try every precision. */
+static size_t format_with_printf(char *buf, size_t size, double v)
 {
     int n = 0;
-    for (int precision = 15; precision <= 17; precision++) {
+    for (int precision = fabs(v) < DBL_MIN ? 1 : 15; precision <= 17; precision++) {
         n = snprintf(buf, size, "%.*g", precision, v);
         if (n > 0 && (size_t)n < size && strtod(buf, NULL) == v)
             break;
     }
-    return n > 0 && (size_t)n < size ? to_json_float(buf, (size_t)n, size) : 0;
+    return n > 0 && (size_t)n < size ? to_json_number(buf, (size_t)n, size) : 0;
 }
 
-/* Integral values below 1e16 are most numbers in practice: written as digits plus ".0", which is
- * what Python writes too (2.0, -0.0), without the cost of printf and strtod. */
-static size_t format_integral_double(char *buf, size_t size, double v)
+/* Integral values below 1e16 are written as digits plus ".0", which is what Python writes too
+ * (2.0, -0.0). */
+static size_t format_integral(char *buf, size_t size, double v)
 {
     char *end = buf + size;
     memcpy(end - 2, ".0", 2);
@@ -274,6 +338,56 @@ static size_t format_integral_double(char *buf, size_t size, double v)
     size_t n = (size_t)(end - p);
     memmove(buf, p, n);
     return n;
+}
+
+/* m / 10^k as text with exactly k decimals ("0.05" for m = 5, k = 2). */
+static size_t format_fixed(char *buf, uint64_t m, int k, int negative)
+{
+    char digits[24];
+    char *end = digits + sizeof digits, *p = digits_before(end, m);
+    while (end - p <= k)
+        *--p = '0'; /* one digit before the point at least */
+    size_t whole = (size_t)(end - p) - (size_t)k, n = 0;
+    if (negative)
+        buf[n++] = '-';
+    memcpy(buf + n, p, whole);
+    n += whole;
+    buf[n++] = '.';
+    memcpy(buf + n, p + whole, (size_t)k);
+    return n + (size_t)k;
+}
+
+/* Decimals with few digits (prices, coordinates: 12.5, 51.507351) without printf. When
+ * m / 10^k == |v| for an integer m < 2^53, m with k decimals reads back as v: strtod and that
+ * division round the same real number to nearest. The smallest such k gives the shortest text,
+ * which is what Python writes too for 1e-4 <= |v| < 1e16. Returns 0 when no k up to 15 fits. */
+static size_t format_short_decimal(char *buf, double v)
+{
+    static const double pow10[] = {1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7, 1e8,
+                                   1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    double a = fabs(v);
+    if (FLT_EVAL_METHOD != 0 || a < 1e-4)
+        return 0; /* extra precision would break the exactness argument; tiny values use e-XX */
+    for (int k = 0; k < (int)(sizeof pow10 / sizeof pow10[0]); k++) {
+        double scaled = a * pow10[k];
+        if (scaled >= 9007199254740992.0) /* 2^53 */
+            break;
+        uint64_t whole = (uint64_t)scaled; /* round to nearest; the subtraction is exact */
+        double m = (double)(whole + (scaled - (double)whole >= 0.5));
+        if (m / pow10[k] == a)
+            return format_fixed(buf, (uint64_t)m, k + 1, signbit(v) != 0);
+    }
+    return 0;
+}
+
+/* Three tiers, cheapest first. `buf` holds at least 32 bytes. Rounding is done with casts
+ * rather than trunc()/nearbyint() so that libbrisk needs no libm. */
+static size_t format_double(char *buf, size_t size, double v)
+{
+    if (fabs(v) < 1e16 && v == (double)(int64_t)v)
+        return format_integral(buf, size, v);
+    size_t n = format_short_decimal(buf, v);
+    return n ? n : format_with_printf(buf, size, v);
 }
 
 /* ---- writer ---------------------------------------------------------------------------- */
@@ -294,7 +408,12 @@ static int fail(bk_json *j, int err)
 
 static int put(bk_json *j, const void *data, size_t len)
 {
-    return bk_buf_append(j->out, data, len) ? fail(j, BK_ENOMEM) : 0;
+    return append(j->out, data, len) ? fail(j, BK_ENOMEM) : 0;
+}
+
+static int put_byte(bk_json *j, char c)
+{
+    return append_byte(j->out, c) ? fail(j, BK_ENOMEM) : 0;
 }
 
 /* Checks that a value may come here, writes the comma that must precede it and records it.
@@ -313,7 +432,7 @@ static int value_slot(bk_json *j)
     if (*level & LEVEL_HAS_ITEMS) {
         if (j->depth == 0)
             return fail(j, BK_EINVAL); /* a second top-level value would not be JSON */
-        if (put(j, ",", 1))
+        if (put_byte(j, ','))
             return -1;
     }
     *level |= LEVEL_HAS_ITEMS;
@@ -347,7 +466,7 @@ static void container_begin(bk_json *j, char open, uint8_t kind)
         fail(j, BK_ERANGE);
         return;
     }
-    if (value_slot(j) || put(j, &open, 1))
+    if (value_slot(j) || put_byte(j, open))
         return;
     j->has_items[++j->depth] = kind;
 }
@@ -361,7 +480,7 @@ static void container_end(bk_json *j, char close, uint8_t kind)
         fail(j, BK_EINVAL);
         return;
     }
-    if (put(j, &close, 1) == 0)
+    if (put_byte(j, close) == 0)
         j->depth--;
 }
 
@@ -394,10 +513,10 @@ void bk_json_key(bk_json *j, const char *key)
         fail(j, BK_EINVAL);
         return;
     }
-    if ((*level & LEVEL_HAS_ITEMS) && put(j, ",", 1))
+    if ((*level & LEVEL_HAS_ITEMS) && put_byte(j, ','))
         return;
     *level |= LEVEL_HAS_ITEMS;
-    if (write_string(j, key, strlen(key)) == 0 && put(j, ":", 1) == 0)
+    if (write_string(j, key, strlen(key)) == 0 && put_byte(j, ':') == 0)
         j->after_key = 1;
 }
 
@@ -430,10 +549,7 @@ void bk_json_int(bk_json *j, int64_t v)
 void bk_json_double(bk_json *j, double v)
 {
     char buf[40];
-    size_t n = 0;
-    if (isfinite(v))
-        n = v == trunc(v) && fabs(v) < 1e16 ? format_integral_double(buf, sizeof buf, v)
-                                            : format_double(buf, sizeof buf, v);
+    size_t n = isfinite(v) ? format_double(buf, sizeof buf, v) : 0;
     if (n)
         write_value(j, buf, n);
     else
@@ -459,7 +575,8 @@ void bk_json_raw(bk_json *j, const char *json, size_t len)
         fail(j, BK_EINVAL); /* an empty value would leave "[1,]" or "{"k":}" behind */
         return;
     }
-    write_value(j, json, len);
+    if (value_slot(j) == 0 && bk_buf_append(j->out, json, len)) /* json may point into out */
+        fail(j, BK_ENOMEM);
 }
 
 /* An unfinished document (open containers, a key without its value, no value at all) is not

@@ -295,6 +295,36 @@ static void test_escape_embedded_nul(void)
     bk_buf_free(&b);
 }
 
+/* Escaping a buffer's own bytes into it: the growth must not pull the input from under it. */
+static void test_escape_from_itself(void)
+{
+    bk_buf b = {0};
+    CHECK(bk_buf_append_str(&b, "a\"b\n") == 0);
+    for (int i = 0; i < 5; i++) {
+        bk_buf want = {0};
+        char *snapshot = malloc(b.len);
+        CHECK(snapshot != NULL);
+        if (!snapshot)
+            break;
+        memcpy(snapshot, b.data, b.len);
+        CHECK(bk_buf_append(&want, snapshot, b.len) == 0);
+        CHECK(bk_json_escape(&want, snapshot, b.len) == 0);
+        CHECK(bk_json_escape(&b, b.data, b.len) == 0);
+        CHECK(b.len == want.len && memcmp(b.data, want.data, b.len) == 0);
+        free(snapshot);
+        bk_buf_free(&want);
+    }
+    CHECK(b.cap > 64); /* it did grow */
+
+    b.len = 0;
+    CHECK(bk_buf_append_str(&b, "[1,2]") == 0);
+    bk_json j;
+    bk_json_init(&j, &b);
+    bk_json_raw(&j, b.data, 5);
+    CHECK_DOC(&j, "[1,2][1,2]");
+    bk_buf_free(&b);
+}
+
 /* ---- writer ---------------------------------------------------------------------------- */
 
 static void test_writer_message(void)
@@ -464,9 +494,19 @@ static void test_writer_doubles(void)
     check_double(__LINE__, -1.5, "-1.5");
     check_double(__LINE__, 1e-5, "1e-05");
     check_double(__LINE__, 1e16, "1e+16");
-    check_double(__LINE__, 13529456663262632.0, "13529456663262632.0"); /* %.17g: no point */
+    check_double(__LINE__, 13529456663262632.0, "1.3529456663262632e+16"); /* %.17g: no e */
     check_double(__LINE__, 123456789012345.0, "123456789012345.0");
     check_double(__LINE__, 0.1 + 0.2, "0.30000000000000004");
+    check_double(__LINE__, 12.5, "12.5");
+    check_double(__LINE__, 0.05, "0.05");
+    check_double(__LINE__, -0.001, "-0.001");
+    check_double(__LINE__, 0.0001, "0.0001");
+    check_double(__LINE__, 51.507351, "51.507351");
+    check_double(__LINE__, 123456.789, "123456.789");
+    check_double(__LINE__, 1e15 + 0.5, "1000000000000000.5");
+    check_double(__LINE__, 1.0 / 3, "0.3333333333333333");
+    check_double(__LINE__, 5e-324, "5e-324");
+    check_double(__LINE__, -1.5e-323, "-1.5e-323");
     check_double(__LINE__, NAN, "null");
     check_double(__LINE__, INFINITY, "null");
     check_double(__LINE__, -INFINITY, "null");
@@ -494,6 +534,13 @@ static void test_writer_doubles(void)
         double v;
         memcpy(&v, &bits, sizeof v);
         if (isfinite(v) && !double_round_trips(&b, v))
+            failures++;
+    }
+    /* Decimals with few digits, the common case in APIs (prices, coordinates). */
+    for (int i = 0; i < 20000; i++) {
+        static const double scale[] = {1, 10, 100, 1e3, 1e4, 1e6, 1e9, 1e12, 1e15, 1e18};
+        double v = (double)(int64_t)(rng_next(&r) >> rng_below(&r, 64)) / scale[rng_below(&r, 10)];
+        if (!double_round_trips(&b, i % 2 ? v : -v))
             failures++;
     }
     CHECK(failures == 0);
@@ -821,6 +868,7 @@ int main(void)
     test_escape_js_line_breaks();
     test_escape_invalid_utf8();
     test_escape_embedded_nul();
+    test_escape_from_itself();
     test_writer_message();
     test_writer_nesting();
     test_writer_scalars_and_raw();

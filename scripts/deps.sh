@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Makes sure everything brisk builds and tests with is installed.
+# Debian/Ubuntu: installs what is missing when run as root, otherwise prints the exact apt-get line.
+# macOS: prints the brew line for whatever pkg-config cannot find.
+# Usage: scripts/deps.sh [build|test|bench]   (each includes the ones before it)
+set -euo pipefail
+
+level=${1:-test}
+build_pkgs=(cmake make gcc pkg-config libuv1-dev node-llhttp libboost-context-dev libjansson-dev)
+test_pkgs=(python3 python3-pytest curl)
+bench_pkgs=(wrk nginx python3-fastapi python3-uvicorn python3-uvloop python3-httptools)
+brew_pkgs="cmake pkg-config libuv llhttp boost jansson curl"
+
+wanted=("${build_pkgs[@]}")
+case "$level" in
+build) ;;
+test) wanted+=("${test_pkgs[@]}") ;;
+bench) wanted+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+*) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+esac
+
+if [[ "$(uname -s)" == Darwin ]]; then
+    if ! pkg-config --exists libuv jansson 2>/dev/null || ! command -v cmake >/dev/null; then
+        echo "brisk needs: brew install $brew_pkgs && python3 -m pip install pytest" >&2
+        exit 1
+    fi
+    exit 0
+fi
+
+if ! command -v dpkg-query >/dev/null; then
+    echo "brisk: not a Debian system; install: libuv, llhttp, Boost.Context, jansson, cmake, pkg-config, pytest, curl" >&2
+    exit 1
+fi
+
+missing=()
+for p in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "brisk: missing packages. Run:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    echo "(macOS: brew install $brew_pkgs)" >&2
+    exit 1
+fi
+echo "brisk: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2 || true
+apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
