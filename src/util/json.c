@@ -373,9 +373,9 @@ static size_t format_short_decimal(char *buf, double v)
         if (scaled >= 9007199254740992.0) /* 2^53 */
             break;
         uint64_t whole = (uint64_t)scaled; /* round to nearest; the subtraction is exact */
-        double m = (double)(whole + (scaled - (double)whole >= 0.5));
-        if (m / pow10[k] == a)
-            return format_fixed(buf, (uint64_t)m, k + 1, signbit(v) != 0);
+        uint64_t m = whole + (scaled - (double)whole >= 0.5);
+        if ((double)m / pow10[k] == a)
+            return format_fixed(buf, m, k + 1, signbit(v) != 0);
     }
     return 0;
 }

@@ -169,5 +169,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "test_app: route registration failed\n");
         return 1;
     }
-    return bk_run(app, argc, argv);
+    int code = bk_run(app, argc, argv);
+    bk_app_free(app);
+    return code;
 }

@@ -505,6 +505,7 @@ static void test_writer_doubles(void)
     check_double(__LINE__, 123456.789, "123456.789");
     check_double(__LINE__, 1e15 + 0.5, "1000000000000000.5");
     check_double(__LINE__, 1.0 / 3, "0.3333333333333333");
+    check_double(__LINE__, 84422.04838709677, "84422.04838709677"); /* the closest of two */
     check_double(__LINE__, 5e-324, "5e-324");
     check_double(__LINE__, -1.5e-323, "-1.5e-323");
     check_double(__LINE__, NAN, "null");

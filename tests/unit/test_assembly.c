@@ -1,0 +1,429 @@
+/* Request assembly through the real server: one byte stream of pipelined requests (path
+ * parameter, headers, Content-Length body, chunked body, Connection: close) is sent whole, then
+ * split at every offset, at sampled pairs of offsets, and one byte at a time. Wherever the reads
+ * cut it, the server must answer exactly as it did to the whole stream. */
+#define _GNU_SOURCE /* memmem */
+#include "brisk.h"
+#include "check.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- the app ----------------------------------------------------------------------------- */
+
+static void get_item(bk_req *req)
+{
+    const char *id = bk_req_param(req, "id");
+    bk_buf out = {0};
+    bk_json j;
+    bk_json_init(&j, &out);
+    bk_json_object_begin(&j);
+    bk_json_key(&j, "id");
+    bk_json_string(&j, id ? id : "");
+    bk_json_object_end(&j);
+    if (bk_json_error(&j) || bk_buf_append(&out, "", 1))
+        bk_send_error(req, 500, "JSON writer failed");
+    else
+        bk_send_json(req, 200, out.data);
+    bk_buf_free(&out);
+}
+
+static void post_echo(bk_req *req)
+{
+    size_t len;
+    const char *body = bk_req_body(req, &len);
+    const char *seen = bk_req_header(req, "X-Test");
+    bk_set_header(req, "X-Seen-Header", seen ? seen : "none");
+    bk_send(req, 200, "text/plain", body, len);
+}
+
+/* ---- the stream -------------------------------------------------------------------------- */
+
+static const char stream[] = "GET /items/42?verbose=1 HTTP/1.1\r\n"
+                             "Host: 127.0.0.1\r\n"
+                             "X-Test: first\r\n"
+                             "X-Empty:\r\n"
+                             "Accept: */*\r\n"
+                             "\r\n"
+                             "POST /echo HTTP/1.1\r\n"
+                             "Host: 127.0.0.1\r\n"
+                             "Content-Type: text/plain\r\n"
+                             "X-Test: hello-header\r\n"
+                             "Content-Length: 11\r\n"
+                             "\r\n"
+                             "hello world"
+                             "POST /echo HTTP/1.1\r\n"
+                             "Host: 127.0.0.1\r\n"
+                             "Transfer-Encoding: chunked\r\n"
+                             "\r\n"
+                             "5\r\n"
+                             "abcde\r\n"
+                             "a\r\n"
+                             "fghijklmno\r\n"
+                             "0\r\n"
+                             "\r\n"
+                             "GET /items/a%20b HTTP/1.1\r\n"
+                             "Host: 127.0.0.1\r\n"
+                             "Connection: close\r\n"
+                             "\r\n";
+
+#define STREAM_LEN (sizeof(stream) - 1)
+
+/* ---- the server -------------------------------------------------------------------------- */
+
+struct server {
+    bk_app *app;
+    bk_config cfg;
+    pthread_t thread;
+    int rc;
+};
+
+static void *server_main(void *arg)
+{
+    struct server *s = arg;
+    s->rc = bk_serve(s->app, &s->cfg);
+    return NULL;
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    int port = -1;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+static int port;
+
+/* A connected client socket with TCP_NODELAY (each send leaves at once) and a 5 s read timeout,
+ * or -1. */
+static int connect_client(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    struct timeval tv = {5, 0};
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+        connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int send_all(int fd, const char *data, size_t len)
+{
+    while (len) {
+        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Reads until EOF into `out`. Returns 0, or -1 on error or timeout. */
+static int read_to_eof(int fd, bk_buf *out)
+{
+    for (;;) {
+        if (bk_buf_reserve(out, 4096))
+            return -1;
+        ssize_t n = recv(fd, out->data + out->len, out->cap - out->len, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            return 0;
+        out->len += (size_t)n;
+    }
+}
+
+static void sleep_us(long us)
+{
+    struct timespec ts = {0, us * 1000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* One connection: sends the stream in pieces cut at `cuts` (ascending, inside (0, len)) with a
+ * pause between pieces so that each arrives as its own read, and reads the reply to EOF. */
+static int exchange(const size_t *cuts, size_t ncuts, long pause_us, bk_buf *reply)
+{
+    reply->len = 0;
+    int fd = connect_client();
+    if (fd < 0)
+        return -1;
+    size_t from = 0;
+    int err = 0;
+    for (size_t i = 0; i <= ncuts && !err; i++) {
+        size_t to = i < ncuts ? cuts[i] : STREAM_LEN;
+        err = send_all(fd, stream + from, to - from);
+        from = to;
+        if (i < ncuts && pause_us)
+            sleep_us(pause_us);
+    }
+    if (!err)
+        err = read_to_eof(fd, reply);
+    close(fd);
+    return err;
+}
+
+/* ---- responses --------------------------------------------------------------------------- */
+
+struct response {
+    int status;
+    char content_type[64];
+    char seen[64];       /* X-Seen-Header */
+    char connection[16]; /* Connection */
+    char body[64];
+    size_t body_len;
+};
+
+/* Copies the value of header `name` out of the header block [h, end), or "" when absent. */
+static void header_value(const char *h, const char *end, const char *name, char *dst, size_t cap)
+{
+    size_t nlen = strlen(name);
+    dst[0] = '\0';
+    while (h < end) {
+        const char *eol = memmem(h, (size_t)(end - h), "\r\n", 2);
+        if (!eol)
+            eol = end;
+        if ((size_t)(eol - h) > nlen + 1 && strncasecmp(h, name, nlen) == 0 && h[nlen] == ':') {
+            const char *v = h + nlen + 1;
+            while (v < eol && *v == ' ')
+                v++;
+            size_t vlen = (size_t)(eol - v) < cap - 1 ? (size_t)(eol - v) : cap - 1;
+            memcpy(dst, v, vlen);
+            dst[vlen] = '\0';
+            return;
+        }
+        h = eol + 2;
+    }
+}
+
+/* Splits a reply into responses framed by Content-Length. Returns how many, or -1 when the
+ * reply is not a sequence of complete responses. */
+static int parse_responses(const char *p, size_t len, struct response *out, int max)
+{
+    const char *end = p + len;
+    int n = 0;
+    while (p < end) {
+        if (n == max || (size_t)(end - p) < 12 || memcmp(p, "HTTP/1.1 ", 9) != 0)
+            return -1;
+        const char *head_end = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
+        if (!head_end)
+            return -1;
+        struct response *r = &out[n++];
+        memset(r, 0, sizeof(*r));
+        r->status = atoi(p + 9);
+        const char *headers = memmem(p, (size_t)(head_end - p), "\r\n", 2) + 2;
+        char cl[24];
+        header_value(headers, head_end + 2, "Content-Length", cl, sizeof(cl));
+        header_value(headers, head_end + 2, "Content-Type", r->content_type,
+                     sizeof(r->content_type));
+        header_value(headers, head_end + 2, "X-Seen-Header", r->seen, sizeof(r->seen));
+        header_value(headers, head_end + 2, "Connection", r->connection, sizeof(r->connection));
+        if (!cl[0])
+            return -1;
+        r->body_len = strtoul(cl, NULL, 10);
+        const char *body = head_end + 4;
+        if ((size_t)(end - body) < r->body_len || r->body_len >= sizeof(r->body))
+            return -1;
+        memcpy(r->body, body, r->body_len);
+        p = body + r->body_len;
+    }
+    return n;
+}
+
+/* Removes every "Date: ...\r\n" header line (the second may tick between two replies). */
+static void strip_dates(bk_buf *b)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < b->len;) {
+        int line_start = i == 0 || (i >= 2 && b->data[i - 2] == '\r' && b->data[i - 1] == '\n');
+        if (line_start && b->len - i >= 6 && memcmp(b->data + i, "Date: ", 6) == 0) {
+            const char *eol = memmem(b->data + i, b->len - i, "\r\n", 2);
+            if (eol) {
+                i = (size_t)(eol - b->data) + 2;
+                continue;
+            }
+        }
+        b->data[o++] = b->data[i++];
+    }
+    b->len = o;
+}
+
+static void check_reference(const bk_buf *ref)
+{
+    struct response r[8];
+    int n = parse_responses(ref->data, ref->len, r, 8);
+    CHECK(n == 4);
+    if (n != 4) {
+        fprintf(stderr, "reference reply (%zu bytes):\n%.*s\n", ref->len, (int)ref->len,
+                ref->data ? ref->data : "");
+        return;
+    }
+    for (int i = 0; i < 4; i++)
+        CHECK(r[i].status == 200);
+    CHECK_STREQ(r[0].content_type, "application/json");
+    CHECK_STREQ(r[0].body, "{\"id\":\"42\"}");
+    CHECK_STREQ(r[0].connection, "");
+    CHECK_STREQ(r[1].content_type, "text/plain");
+    CHECK_STREQ(r[1].body, "hello world");
+    CHECK_STREQ(r[1].seen, "hello-header");
+    CHECK_STREQ(r[2].content_type, "text/plain");
+    CHECK_STREQ(r[2].body, "abcdefghijklmno");
+    CHECK_STREQ(r[2].seen, "none");
+    CHECK_STREQ(r[3].content_type, "application/json");
+    CHECK_STREQ(r[3].body, "{\"id\":\"a b\"}");
+    CHECK_STREQ(r[3].connection, "close");
+}
+
+/* ---- the runs ---------------------------------------------------------------------------- */
+
+static bk_buf reference;
+static int mismatches;
+
+/* Sends the stream cut at `cuts` and compares the reply with the reference. */
+static void run_split(const size_t *cuts, size_t ncuts, long pause_us)
+{
+    bk_buf reply = {0};
+    int err = exchange(cuts, ncuts, pause_us, &reply);
+    if (!err)
+        strip_dates(&reply);
+    if (err || reply.len != reference.len || memcmp(reply.data, reference.data, reply.len) != 0) {
+        check_failures++;
+        if (mismatches++ < 5) {
+            fprintf(stderr, "split at");
+            for (size_t i = 0; i < ncuts && i < 8; i++)
+                fprintf(stderr, " %zu", cuts[i]);
+            fprintf(stderr, "%s: %s; reply (%zu bytes):\n%.*s\n", ncuts > 8 ? " ..." : "",
+                    err ? "exchange failed" : "reply differs from the reference", reply.len,
+                    (int)reply.len, reply.data ? reply.data : "");
+        }
+    }
+    bk_buf_free(&reply);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int wait_ready(void)
+{
+    for (int i = 0; i < 500; i++) {
+        int fd = connect_client();
+        if (fd >= 0) {
+            close(fd);
+            return 0;
+        }
+        sleep_us(10000);
+    }
+    return -1;
+}
+
+int main(void)
+{
+    struct server s = {0};
+    s.app = bk_app_new();
+    CHECK(s.app != NULL);
+    if (!s.app)
+        return check_result("test_assembly");
+    CHECK(bk_get(s.app, "/items/{id}", get_item) == 0);
+    CHECK(bk_post(s.app, "/echo", post_echo) == 0);
+    port = free_port();
+    CHECK(port > 0);
+    bk_config_default(&s.cfg);
+    s.cfg.host = "127.0.0.1";
+    s.cfg.port = port;
+    s.cfg.access_log = 0;
+    s.cfg.log_level = BK_LOG_WARNING;
+    CHECK(pthread_create(&s.thread, NULL, server_main, &s) == 0);
+
+    int ready = wait_ready() == 0;
+    CHECK(ready);
+    if (ready) {
+        double t0 = now_s();
+        CHECK(exchange(NULL, 0, 0, &reference) == 0);
+        check_reference(&reference);
+        strip_dates(&reference);
+        double t1 = now_s();
+
+        /* Two pieces: every offset. */
+        const long pause = 1000;
+        for (size_t k = 1; k < STREAM_LEN && mismatches < 20; k++)
+            run_split(&k, 1, pause);
+        double t2 = now_s();
+
+        /* Three pieces: a one-byte middle piece at every offset, and pseudo-random pairs. */
+        size_t pairs = 0;
+        for (size_t i = 1; i + 1 < STREAM_LEN && mismatches < 20; i += 3, pairs++) {
+            size_t cuts[2] = {i, i + 1};
+            run_split(cuts, 2, pause);
+        }
+        unsigned seed = 12345;
+        for (int t = 0; t < 150 && mismatches < 20; t++, pairs++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t i = 1 + (seed >> 8) % (STREAM_LEN - 2);
+            seed = seed * 1103515245u + 12345u;
+            size_t j = i + 1 + (seed >> 8) % (STREAM_LEN - 1 - i);
+            size_t cuts[2] = {i, j};
+            run_split(cuts, 2, pause);
+        }
+        double t3 = now_s();
+
+        /* One byte at a time. */
+        size_t *all = malloc((STREAM_LEN - 1) * sizeof(*all));
+        CHECK(all != NULL);
+        if (all) {
+            for (size_t k = 1; k < STREAM_LEN; k++)
+                all[k - 1] = k;
+            run_split(all, STREAM_LEN - 1, 200);
+            free(all);
+        }
+        double t4 = now_s();
+        printf("stream of %zu bytes: whole %.3f s, %zu two-piece splits %.3f s, %zu three-piece "
+               "splits %.3f s, byte by byte %.3f s\n",
+               STREAM_LEN, t1 - t0, STREAM_LEN - 1, t2 - t1, pairs, t3 - t2, t4 - t3);
+    }
+
+    if (ready)
+        raise(SIGTERM); /* bk_serve drains and returns 0 */
+    CHECK(pthread_join(s.thread, NULL) == 0);
+    CHECK(s.rc == 0);
+    bk_app_free(s.app);
+    bk_buf_free(&reference);
+    return check_result("test_assembly");
+}
