@@ -64,9 +64,9 @@ void bk_buf_free(bk_buf *b);
 typedef struct bk_json {
     bk_buf *out;
     uint32_t depth;
-    int error;                /* first error seen, 0 if none */
-    uint8_t has_items[64];    /* per nesting level: does it already hold a value? */
-    uint8_t after_key;        /* a key was just written: no comma before the value */
+    int error;             /* first error seen, 0 if none */
+    uint8_t has_items[64]; /* per nesting level: does it already hold a value? */
+    uint8_t after_key;     /* a key was just written: no comma before the value */
 } bk_json;
 
 /* Starts writing into `out` (appending to what it already holds). */
@@ -122,7 +122,8 @@ void bk_app_free(bk_app *app);
 /* Registers `handler` for `method` and `pattern`. A pattern is a path whose segments may be
  * parameters: "/items/{item_id}"; a last segment "{name:path}" captures the rest of the path.
  * `udata` is handed back by bk_req_udata(). Returns 0, BK_EINVAL for a malformed pattern,
- * BK_EEXIST for a duplicate, or BK_ENOMEM. HEAD is served by the GET handler when not registered. */
+ * BK_EEXIST for a duplicate, or BK_ENOMEM. HEAD is served by the GET handler when not registered.
+ */
 int bk_route(bk_app *app, bk_method method, const char *pattern, bk_handler handler, void *udata);
 /* Shorthands for bk_route(app, BK_GET / BK_POST / ..., pattern, handler, NULL). */
 int bk_get(bk_app *app, const char *pattern, bk_handler handler);
@@ -145,20 +146,20 @@ typedef enum bk_log_level {
 
 /* Server settings. bk_config_default() fills in the defaults each field documents. */
 typedef struct bk_config {
-    const char *host;             /* "127.0.0.1" */
-    int port;                     /* 8000 */
-    int workers;                  /* 1; 0 = one per core */
-    int backlog;                  /* 2048 */
-    bk_log_level log_level;       /* BK_LOG_INFO */
-    int access_log;               /* 1 */
-    double graceful_timeout;      /* 10 s: how long in-flight requests may finish at shutdown */
-    double keepalive_timeout;     /* 5 s: idle keep-alive connections are closed after this */
-    double header_timeout;        /* 10 s: a client must send its whole header section in time */
-    double body_timeout;          /* 30 s: longest silence while a request body is read */
-    size_t max_header_size;       /* 16 KiB: request line + headers; beyond → 431 (414 for the URL) */
-    size_t max_url_size;          /* 8 KiB: request-target; beyond → 414 */
-    size_t max_body_size;         /* 1 MiB: beyond → 413, announced sizes refused before reading */
-    size_t stack_size;            /* 64 KiB: usable stack of each handler coroutine */
+    const char *host;         /* "127.0.0.1" */
+    int port;                 /* 8000 */
+    int workers;              /* 1; 0 = one per core */
+    int backlog;              /* 2048 */
+    bk_log_level log_level;   /* BK_LOG_INFO */
+    int access_log;           /* 1 */
+    double graceful_timeout;  /* 10 s: how long in-flight requests may finish at shutdown */
+    double keepalive_timeout; /* 5 s: idle keep-alive connections are closed after this */
+    double header_timeout;    /* 10 s: a client must send its whole header section in time */
+    double body_timeout;      /* 30 s: longest silence while a request body is read */
+    size_t max_header_size;   /* 16 KiB: request line + headers; beyond → 431 (414 for the URL) */
+    size_t max_url_size;      /* 8 KiB: request-target; beyond → 414 */
+    size_t max_body_size;     /* 1 MiB: beyond → 413, announced sizes refused before reading */
+    size_t stack_size;        /* 64 KiB: usable stack of each handler coroutine */
 } bk_config;
 
 /* Fills `cfg` with the defaults. */
@@ -221,7 +222,8 @@ int bk_send_error(bk_req *req, int status, const char *detail);
 /* Starts a JSON response with `status`: write the body with the returned writer, then call
  * bk_json_send(). Returns NULL when a response was already sent or memory ran out. */
 bk_json *bk_json_begin(bk_req *req, int status);
-/* Finishes the response started by bk_json_begin. Returns 0, or the writer's error (a 500 is sent). */
+/* Finishes the response started by bk_json_begin. Returns 0, or the writer's error (a 500 is sent).
+ */
 int bk_json_send(bk_req *req);
 
 /* ---- awaiting ------------------------------------------------------------------------- */
@@ -235,7 +237,8 @@ int bk_req_cancelled(const bk_req *req);
 
 /* A cleanup to run when the request ends, however it ends (answered, cancelled, failed): use it
  * for everything a handler acquires, so a client that leaves mid-await leaks nothing. Deferred
- * calls run in reverse order of registration. Returns 0 or BK_ENOMEM (the call then ran at once). */
+ * calls run in reverse order of registration. Returns 0 or BK_ENOMEM (the call then ran at once).
+ */
 int bk_defer(bk_req *req, void (*fn)(void *arg), void *arg);
 
 #ifdef __cplusplus

@@ -25,7 +25,14 @@ int bk_log_enabled(bk_log_level level);
 
 /* Connections waiting on one kind of deadline. Every entry of a queue has the same timeout, so
  * appending at the tail keeps the queue sorted and expiry only ever looks at the head. */
-typedef enum bk_tq_kind { BK_TQ_NONE, BK_TQ_HEADER, BK_TQ_BODY, BK_TQ_IDLE, BK_TQ_LINGER, BK_TQ_COUNT } bk_tq_kind;
+typedef enum bk_tq_kind {
+    BK_TQ_NONE,
+    BK_TQ_HEADER,
+    BK_TQ_BODY,
+    BK_TQ_IDLE,
+    BK_TQ_LINGER,
+    BK_TQ_COUNT
+} bk_tq_kind;
 
 typedef struct bk_tq_link {
     bk_conn *prev, *next;
@@ -128,7 +135,7 @@ struct bk_conn {
     bk_worker *w;
     llhttp_t parser;
     bk_req req;
-    bk_buf pending; /* input received but not parsed yet (while a handler awaits) */
+    bk_buf pending;       /* input received but not parsed yet (while a handler awaits) */
     bk_conn *prev, *next; /* the worker's list of connections */
     bk_tq_link tq;
     uv_shutdown_t shutdown;

@@ -89,7 +89,8 @@ int bk_app_route(const bk_app *app, bk_req *req, char *allow, size_t allow_size)
 {
     bk_match m;
     const char *path = req->raw.data + req->path_off;
-    bk_route_result res = bk_router_match(app->router, (bk_method)req->method, path, req->path_len, &m);
+    bk_route_result res =
+        bk_router_match(app->router, (bk_method)req->method, path, req->path_len, &m);
     if (res == BK_ROUTE_NOT_FOUND)
         return 404;
     if (res == BK_ROUTE_METHOD_NOT_ALLOWED) {

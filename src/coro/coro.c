@@ -19,10 +19,10 @@ extern bk_fctx make_fcontext(void *sp, size_t size, void (*fn)(bk_transfer));
 
 #if defined(BRISK_ASAN)
 #include <sanitizer/common_interface_defs.h>
-#define ASAN_START(save, bottom, size) __sanitizer_start_switch_fiber(save, bottom, size)
+#define ASAN_START(save, bottom, size)  __sanitizer_start_switch_fiber(save, bottom, size)
 #define ASAN_FINISH(save, bottom, size) __sanitizer_finish_switch_fiber(save, bottom, size)
 #else
-#define ASAN_START(save, bottom, size) ((void)(save), (void)(bottom), (void)(size))
+#define ASAN_START(save, bottom, size)  ((void)(save), (void)(bottom), (void)(size))
 #define ASAN_FINISH(save, bottom, size) ((void)(save), (void)(bottom), (void)(size))
 #endif
 
@@ -81,8 +81,8 @@ static bk_coro *coro_map(bk_coro_pool *p)
     /* The record ends the mapping, so it shares the top page with the first frames: a handler
      * that awaits with a shallow stack keeps one resident page, not two. */
     size_t size = round_up(page + p->stack_size + record, page);
-    char *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                     -1, 0);
+    char *map = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (map == MAP_FAILED)
         return NULL;
     if (mprotect(map, page, PROT_NONE) != 0) {

@@ -16,7 +16,8 @@ struct bk_alloc_node {
     max_align_t data[];
 };
 
-static const char *const method_names[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+static const char *const method_names[] = {"GET",    "HEAD",  "POST",   "PUT",
+                                           "DELETE", "PATCH", "OPTIONS"};
 
 void bk_req_reset(bk_req *req)
 {
@@ -90,7 +91,8 @@ static size_t percent_decode(char *dst, const char *src, size_t len, int plus_is
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         int hi, lo;
-        if (src[i] == '%' && i + 2 < len && (hi = hex_value(src[i + 1])) >= 0 && (lo = hex_value(src[i + 2])) >= 0) {
+        if (src[i] == '%' && i + 2 < len && (hi = hex_value(src[i + 1])) >= 0 &&
+            (lo = hex_value(src[i + 2])) >= 0) {
             dst[o++] = (char)(hi << 4 | lo);
             i += 2;
         } else if (src[i] == '+' && plus_is_space) {
@@ -176,7 +178,8 @@ const char *bk_req_header(const bk_req *req, const char *name)
     size_t name_len = strlen(name);
     for (uint32_t i = 0; i < req->nheaders; i++) {
         const bk_header *h = &req->headers[i];
-        if (h->name_len == name_len && strncasecmp(req->raw.data + h->name_off, name, name_len) == 0)
+        if (h->name_len == name_len &&
+            strncasecmp(req->raw.data + h->name_off, name, name_len) == 0)
             return req->raw.data + h->value_off;
     }
     return NULL;

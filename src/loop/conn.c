@@ -13,7 +13,7 @@
 /* Output queued to a client that does not read: stop answering its pipelined requests above the
  * high mark, resume below the low one. Bounds memory per slow reader. */
 #define WRITE_HIGH (256 * 1024)
-#define WRITE_LOW (64 * 1024)
+#define WRITE_LOW  (64 * 1024)
 
 typedef struct bk_write {
     uv_write_t req;

@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TICK_MS 100
-#define LINGER_MS 2000
+#define TICK_MS       100
+#define LINGER_MS     2000
 #define ALTSTACK_SIZE (64 * 1024)
 
 void bk_tq_clear(bk_worker *w, bk_conn *c)
@@ -70,8 +70,8 @@ static void update_date(bk_worker *w)
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
-    w->date_len =
-        strftime(w->date_hdr, sizeof(w->date_hdr), "Server: brisk\r\nDate: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    w->date_len = strftime(w->date_hdr, sizeof(w->date_hdr),
+                           "Server: brisk\r\nDate: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
 }
 
 static void on_date_timer(uv_timer_t *t)
@@ -132,7 +132,8 @@ static void on_grace_over(uv_timer_t *t)
 {
     bk_worker *w = t->data;
     if (w->nconns)
-        bk_log(BK_LOG_WARNING, "graceful timeout: cancelling %zu request(s), closing %zu connection(s)",
+        bk_log(BK_LOG_WARNING,
+               "graceful timeout: cancelling %zu request(s), closing %zu connection(s)",
                w->inflight, w->nconns);
     for (bk_conn *c = w->conns, *next; c; c = next) {
         next = c->next;
@@ -223,8 +224,10 @@ void bk_worker_run(bk_worker *w)
     }
     w->altstack = malloc(ALTSTACK_SIZE);
     if (!w->altstack || bk_coro_thread_init(w->altstack, ALTSTACK_SIZE) != 0)
-        bk_log(BK_LOG_WARNING, "worker %d: no alternate signal stack: stack overflows will not "
-                               "be reported", w->id);
+        bk_log(BK_LOG_WARNING,
+               "worker %d: no alternate signal stack: stack overflows will not "
+               "be reported",
+               w->id);
     bk_parser_settings_init(&w->settings);
     bk_coro_pool_init(&w->pool, &w->loop, w->cfg->stack_size, 1024);
     worker_init_queues(w);
