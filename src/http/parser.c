@@ -86,7 +86,7 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
         h->value_off = 0;
         r->in_field = 1;
     }
-    if (count_header_bytes(c, len + 4)) /* ": " and CRLF */
+    if (count_header_bytes(c, len))
         return reject(c, 431);
     r->headers[r->nheaders].name_len += (uint32_t)len;
     return bk_buf_append(&r->raw, at, len) ? reject(c, 503) : 0;
@@ -96,6 +96,8 @@ static int on_header_field_complete(llhttp_t *p)
 {
     bk_conn *c = conn_of(p);
     c->req.in_field = 0;
+    if (count_header_bytes(c, 4)) /* ": " and CRLF, once per header however it was split */
+        return reject(c, 431);
     return bk_buf_append(&c->req.raw, "", 1) ? reject(c, 503) : 0;
 }
 
