@@ -182,6 +182,11 @@ struct bk_worker {
     uv_timer_t date_timer, tick_timer, grace_timer;
     uv_async_t stop_async;
     uv_prepare_t log_flush;
+    uv_idle_t ready_idle;   /* keeps the poll from blocking while coroutines are due */
+    uv_check_t ready_check; /* resumes due coroutines, a bounded batch per loop iteration */
+    bk_coro *ready_head, *ready_tail;
+    unsigned accepted;   /* connections accepted in this loop iteration */
+    int accept_deferred; /* libuv holds an accepted connection for us to take */
     uv_thread_t thread;
     int id;
     int listen_fd;
@@ -204,6 +209,9 @@ struct bk_worker {
     char rbuf[64 * 1024];
 };
 
+/* Queues `req`'s coroutine to resume with `result` after the next poll for I/O. Awaited events
+ * go through here so that thousands completing at once cannot starve other connections. */
+void bk_worker_schedule(bk_worker *w, bk_req *req, int result);
 /* Runs a worker's loop on the calling thread until it has drained. */
 void bk_worker_run(bk_worker *w);
 /* Starts a graceful stop (thread-safe: may be called from any thread). */

@@ -6,7 +6,8 @@
 static void on_sleep_done(uv_timer_t *t)
 {
     bk_coro *co = t->data;
-    bk_conn_resume(co->arg, 0);
+    bk_req *req = co->arg;
+    bk_worker_schedule(req->conn->w, req, 0);
 }
 
 int bk_sleep(bk_req *req, uint64_t ms)

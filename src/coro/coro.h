@@ -25,7 +25,10 @@ struct bk_coro {
     bk_coro *next_free;
     char *map; /* the whole mapping, guard page included */
     size_t map_size;
-    uv_timer_t timer; /* owned by whoever awaits on this coroutine (bk_sleep) */
+    uv_timer_t timer;    /* owned by whoever awaits on this coroutine (bk_sleep) */
+    bk_coro *next_ready; /* the worker's queue of coroutines due to resume */
+    int ready_value;     /* what they resume with */
+    int queued;          /* on that queue */
     void *asan_fake_stack;
     const void *asan_caller_bottom;
     size_t asan_caller_size;

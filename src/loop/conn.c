@@ -58,7 +58,8 @@ static void conn_cancel_handler(bk_conn *c)
 {
     c->req.cancelled = 1;
     c->closing = 1;
-    bk_conn_resume(&c->req, BK_ECANCELED);
+    if (!c->req.coro->queued) /* else it is due anyway, and will find itself cancelled */
+        bk_conn_resume(&c->req, BK_ECANCELED);
 }
 
 void bk_conn_close(bk_conn *c)
@@ -68,7 +69,7 @@ void bk_conn_close(bk_conn *c)
     if (c->state == BK_CONN_HANDLER) {
         c->peer_gone = 1;
         conn_cancel_handler(c); /* its completion closes the connection */
-        if (c->closed)
+        if (c->closed || c->req.coro->queued)
             return;
         if (c->state == BK_CONN_HANDLER) {
             bk_log(BK_LOG_CRITICAL, "a handler awaited again after cancellation; its connection "

@@ -12,6 +12,12 @@
 #define TICK_MS       100
 #define LINGER_MS     2000
 #define ALTSTACK_SIZE (64 * 1024)
+/* Coroutines resumed per loop iteration before I/O is polled again: bounds how long a burst of
+ * completions (10,000 timers set in the same millisecond) can delay a fresh request. */
+#define READY_BATCH 32
+/* Connections accepted per loop iteration: a connect storm is taken in slices, with the I/O of
+ * connections already open polled in between. */
+#define ACCEPT_BATCH 64
 
 void bk_tq_clear(bk_worker *w, bk_conn *c)
 {
@@ -94,6 +100,7 @@ static void flush_log(bk_worker *w)
 static void on_prepare(uv_prepare_t *p)
 {
     bk_worker *w = p->data;
+    w->accepted = 0;
     if (w->log.len)
         flush_log(w);
 }
@@ -118,6 +125,55 @@ void bk_worker_access_log(bk_worker *w, bk_req *req, int status)
         flush_log(w);
 }
 
+static void on_ready(uv_check_t *h)
+{
+    bk_worker *w = h->data;
+    for (int i = 0; i < READY_BATCH && w->ready_head; i++) {
+        bk_coro *co = w->ready_head;
+        w->ready_head = co->next_ready;
+        if (!w->ready_head)
+            w->ready_tail = NULL;
+        co->queued = 0;
+        bk_conn_resume(co->arg, co->ready_value);
+    }
+    if (w->accept_deferred) {
+        w->accept_deferred = 0;
+        w->accepted = 0;
+        bk_conn_accept(w); /* takes the connection libuv holds and resumes accepting */
+    }
+    if (!w->ready_head && !w->accept_deferred) {
+        uv_idle_stop(&w->ready_idle);
+        uv_check_stop(&w->ready_check);
+    }
+}
+
+/* An active idle handle makes the loop poll without blocking; it has nothing to do itself. */
+static void on_ready_idle(uv_idle_t *h)
+{
+    (void)h;
+}
+
+static void want_check(bk_worker *w)
+{
+    uv_idle_start(&w->ready_idle, on_ready_idle);
+    uv_check_start(&w->ready_check, on_ready);
+}
+
+void bk_worker_schedule(bk_worker *w, bk_req *req, int result)
+{
+    bk_coro *co = req->coro;
+    co->queued = 1;
+    co->ready_value = result;
+    co->next_ready = NULL;
+    if (w->ready_tail) {
+        w->ready_tail->next_ready = co;
+    } else {
+        w->ready_head = co;
+        want_check(w);
+    }
+    w->ready_tail = co;
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     bk_worker *w = server->data;
@@ -125,6 +181,13 @@ static void on_connection(uv_stream_t *server, int status)
         bk_log(BK_LOG_ERROR, "accept failed: %s", uv_strerror(status));
         return;
     }
+    if (w->accepted >= ACCEPT_BATCH) {
+        /* Leave it with libuv, which stops polling the listener until we take it. */
+        w->accept_deferred = 1;
+        want_check(w);
+        return;
+    }
+    w->accepted++;
     bk_conn_accept(w);
 }
 
@@ -172,6 +235,8 @@ void bk_worker_maybe_finish(bk_worker *w)
     uv_close((uv_handle_t *)&w->grace_timer, NULL);
     uv_close((uv_handle_t *)&w->stop_async, NULL);
     uv_close((uv_handle_t *)&w->log_flush, NULL);
+    uv_close((uv_handle_t *)&w->ready_idle, NULL);
+    uv_close((uv_handle_t *)&w->ready_check, NULL);
     bk_coro_pool_close(&w->pool);
 }
 
@@ -192,6 +257,9 @@ static void worker_init_handles(bk_worker *w)
     uv_timer_init(loop, &w->grace_timer);
     uv_async_init(loop, &w->stop_async, on_stop);
     uv_prepare_init(loop, &w->log_flush);
+    uv_idle_init(loop, &w->ready_idle);
+    uv_check_init(loop, &w->ready_check);
+    w->ready_idle.data = w->ready_check.data = w;
     w->date_timer.data = w->tick_timer.data = w->grace_timer.data = w;
     w->stop_async.data = w->log_flush.data = w;
     uv_timer_start(&w->date_timer, on_date_timer, 1000, 1000);
