@@ -40,7 +40,8 @@ const char *bk_strerror(int err);
 
 /* ---- growable byte buffer ------------------------------------------------------------- */
 
-/* A growable byte buffer; zero-initialise it ({0}) before first use, bk_buf_free when done. */
+/* A growable byte buffer; zero-initialise it ({0}) before first use, bk_buf_free when done.
+ * `data` holds `len` bytes and is not NUL-terminated. */
 typedef struct bk_buf {
     char *data;
     size_t len;
@@ -60,12 +61,13 @@ void bk_buf_free(bk_buf *b);
 
 /* Streams compact JSON into a bk_buf, inserting commas itself. Strings are escaped per RFC 8259
  * (quotes, backslash, control characters); invalid UTF-8 is replaced by U+FFFD so the output is
- * always valid JSON. Errors are sticky: check bk_json_error() once at the end. */
+ * always valid JSON. Errors are sticky: check bk_json_error() once at the end. Every call on a
+ * NULL writer does nothing, so an unchecked NULL from bk_json_begin() cannot crash a handler. */
 typedef struct bk_json {
     bk_buf *out;
     uint32_t depth;
     int error;             /* first error seen, 0 if none */
-    uint8_t has_items[64]; /* per nesting level: does it already hold a value? */
+    uint8_t has_items[64]; /* per nesting level: holds a value yet? is it an object? (flags) */
     uint8_t after_key;     /* a key was just written: no comma before the value */
 } bk_json;
 
@@ -88,10 +90,13 @@ void bk_json_bool(bk_json *j, int v);
 void bk_json_null(bk_json *j);
 /* Inserts already-serialised JSON verbatim as one value (the caller vouches for its validity). */
 void bk_json_raw(bk_json *j, const char *json, size_t len);
-/* Returns the first error (BK_ENOMEM, BK_ERANGE, BK_EINVAL for unbalanced calls) or 0. */
+/* Returns the first error or 0: BK_ENOMEM, BK_ERANGE (too deep), BK_EINVAL for misuse (unbalanced
+ * calls, a key outside an object, a second top-level value) and for a document not finished yet
+ * (open containers, a key without its value, nothing written). Call it at the end. */
 int bk_json_error(const bk_json *j);
 
-/* Appends `len` bytes of `s` to `out` as a quoted, escaped JSON string. Returns 0 or BK_ENOMEM. */
+/* Appends `len` bytes of `s` to `out` as a quoted, escaped JSON string. Returns 0, BK_ENOMEM
+ * (`out` is then left as it was), or BK_EINVAL for a NULL `out`, or a NULL `s` with `len` > 0. */
 int bk_json_escape(bk_buf *out, const char *s, size_t len);
 
 /* ---- application and routes ----------------------------------------------------------- */

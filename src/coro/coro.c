@@ -44,14 +44,15 @@ void bk_coro_pool_init(bk_coro_pool *p, uv_loop_t *loop, size_t stack_size, size
 {
     memset(p, 0, sizeof(*p));
     p->loop = loop;
-    p->stack_size = round_up(stack_size < 16384 ? 16384 : stack_size, page_size());
+    p->page = page_size();
+    p->stack_size = round_up(stack_size < 16384 ? 16384 : stack_size, p->page);
     p->max_idle = max_idle;
     thread_pool = p;
 }
 
 static void *stack_bottom(const bk_coro *co)
 {
-    return co->map + page_size();
+    return co->map + co->pool->page;
 }
 
 static size_t stack_usable(const bk_coro *co)
@@ -76,7 +77,7 @@ static void coro_main(bk_transfer t)
 
 static bk_coro *coro_map(bk_coro_pool *p)
 {
-    size_t page = page_size();
+    size_t page = p->page;
     size_t record = round_up(sizeof(bk_coro), 64);
     /* The record ends the mapping, so it shares the top page with the first frames: a handler
      * that awaits with a shallow stack keeps one resident page, not two. */
@@ -195,7 +196,7 @@ int bk_coro_is_overflow(const void *addr)
         return 0;
     const char *a = addr, *guard = p->current->map;
     /* A big frame can jump past the guard page; anything below the usable stack counts. */
-    return a >= guard - (64 << 10) && a < guard + page_size();
+    return a >= guard - (64 << 10) && a < guard + p->page;
 }
 
 static void crash_handler(int sig, siginfo_t *info, void *uctx)

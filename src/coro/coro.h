@@ -36,6 +36,7 @@ struct bk_coro {
 
 struct bk_coro_pool {
     uv_loop_t *loop;
+    size_t page;       /* the system's page size */
     size_t stack_size; /* usable bytes, page-rounded */
     size_t max_idle;   /* idle coroutines kept for reuse; the rest are unmapped */
     size_t idle;

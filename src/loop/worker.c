@@ -139,7 +139,8 @@ static void on_ready(uv_check_t *h)
     if (w->accept_deferred) {
         w->accept_deferred = 0;
         w->accepted = 0;
-        bk_conn_accept(w); /* takes the connection libuv holds and resumes accepting */
+        if (!w->draining)
+            bk_conn_accept(w); /* takes the connection libuv holds and resumes accepting */
     }
     if (!w->ready_head && !w->accept_deferred) {
         uv_idle_stop(&w->ready_idle);
