@@ -69,7 +69,7 @@ void bk_conn_close(bk_conn *c)
     if (c->state == BK_CONN_HANDLER) {
         c->peer_gone = 1;
         conn_cancel_handler(c); /* its completion closes the connection */
-        if (c->closed || c->req.coro->queued)
+        if (c->closed || (c->req.coro && c->req.coro->queued))
             return;
         if (c->state == BK_CONN_HANDLER) {
             bk_log(BK_LOG_CRITICAL, "a handler awaited again after cancellation; its connection "
