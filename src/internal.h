@@ -104,9 +104,9 @@ void bk_req_reset(bk_req *req);
 void bk_req_free(bk_req *req);
 /* Runs the request's deferred calls and frees its allocations: the end of the request. */
 void bk_req_end(bk_req *req);
-/* Percent-decodes the URL's path into req->raw and splits off the query. Returns 0 or the HTTP
- * status to answer (400 for a NUL byte). */
-int bk_req_split_url(bk_req *req);
+/* Percent-decodes the URL's path into req->raw and splits off the query. Returns 0, or the HTTP
+ * status to answer with `*detail` saying why (400 for a target that is not a path, or %00). */
+int bk_req_split_url(bk_req *req, const char **detail);
 
 /* llhttp callbacks assembling requests for connections (http/parser.c). */
 void bk_parser_settings_init(llhttp_settings_t *s);
@@ -139,8 +139,9 @@ struct bk_conn {
     bk_conn *prev, *next; /* the worker's list of connections */
     bk_tq_link tq;
     uv_shutdown_t shutdown;
-    size_t write_queued; /* bytes handed to uv_write, not yet written */
-    int error_status;    /* set by a parser callback that rejects the request */
+    size_t write_queued;      /* bytes handed to uv_write, not yet written */
+    int error_status;         /* set by a parser callback that rejects the request */
+    const char *error_detail; /* and why, for the {"detail": ...} answer (NULL: the reason) */
     bk_conn_state state;
     uint8_t reading;      /* uv_read_start is in effect */
     uint8_t closing;      /* no more requests: close after the current response */

@@ -14,10 +14,17 @@ static bk_conn *conn_of(llhttp_t *p)
     return p->data;
 }
 
-static int reject(bk_conn *c, int status)
+/* Makes llhttp stop with an error; `detail` (a constant) goes in the {"detail": ...} answer. */
+static int reject_with(bk_conn *c, int status, const char *detail)
 {
     c->error_status = status;
+    c->error_detail = detail;
     return -1;
+}
+
+static int reject(bk_conn *c, int status)
+{
+    return reject_with(c, status, NULL);
 }
 
 /* Counts bytes of the header section; the caller answers 431 (or 414) past the limit. */
@@ -168,9 +175,12 @@ static int on_headers_complete(llhttp_t *p)
     int has_body = (p->flags & F_CHUNKED) || ((p->flags & F_CONTENT_LENGTH) && p->content_length);
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c->w->cfg->max_body_size)
         return reject(c, 413);
-    int status = bk_req_split_url(r);
+    if (p->http_major != 1)
+        return reject_with(c, 505, "Only HTTP/1.0 and HTTP/1.1 are supported");
+    const char *detail = NULL;
+    int status = bk_req_split_url(r, &detail);
     if (status)
-        return reject(c, status);
+        return reject_with(c, status, detail);
     if (has_body) {
         c->state = BK_CONN_BODY;
         bk_tq_set(c->w, c, BK_TQ_BODY);

@@ -104,14 +104,16 @@ static size_t percent_decode(char *dst, const char *src, size_t len, int plus_is
     return o;
 }
 
-int bk_req_split_url(bk_req *req)
+int bk_req_split_url(bk_req *req, const char **detail)
 {
     const char *url = req->raw.data + req->url_off;
     size_t len = req->url_len;
     if (len == 0 || url[0] != '/') {
         /* absolute-form (a proxy request) and asterisk-form are not for an origin server */
-        if (!(len == 1 && url[0] == '*'))
+        if (!(len == 1 && url[0] == '*')) {
+            *detail = "Request target must be a path (origin-form)";
             return 400;
+        }
     }
     const char *q = memchr(url, '?', len);
     size_t path_len = q ? (size_t)(q - url) : len;
@@ -128,8 +130,10 @@ int bk_req_split_url(bk_req *req)
     url = req->raw.data + req->url_off; /* reserve may have moved the buffer */
     char *dst = req->raw.data + path_off;
     size_t n = percent_decode(dst, url, path_len, 0);
-    if (memchr(dst, '\0', n))
-        return 400; /* %00 would cut the path short in C strings: refuse, like nginx */
+    if (memchr(dst, '\0', n)) { /* %00 would cut the path short in C strings: refuse, like nginx */
+        *detail = "Path contains an encoded NUL byte";
+        return 400;
+    }
     dst[n] = '\0';
     req->path_off = (uint32_t)path_off;
     req->path_len = (uint32_t)n;

@@ -278,9 +278,10 @@ static void conn_save_pending(bk_conn *c, const char *from, size_t len)
 static void conn_parse_error(bk_conn *c, llhttp_errno_t err)
 {
     int status = c->error_status ? c->error_status : 400;
-    const char *detail = NULL;
+    const char *detail = c->error_detail;
     if (status == 400) {
-        detail = llhttp_get_error_reason(&c->parser);
+        if (!detail)
+            detail = llhttp_get_error_reason(&c->parser);
         bk_log(BK_LOG_WARNING, "Invalid HTTP request received from %s: %s (%s)", bk_conn_peer(c),
                detail ? detail : "?", llhttp_errno_name(err));
     }

@@ -49,7 +49,21 @@ CASES = [
         b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2048\r\nExpect: 100-continue\r\n\r\n",
         413,
     ),
+    ("absolute_form_target", b"GET http://example.com/fast HTTP/1.1\r\nHost: example.com\r\n\r\n", 400),
+    ("connect_method", b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n", 400),
+    ("encoded_nul_in_path", b"GET /fa%00st HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ("http_2_0_request_line", b"GET /fast HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+    ("unknown_transfer_coding", b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
 ]
+
+
+def test_error_detail_says_what_was_wrong(limits_server):
+    """A rejected request is told why in words, not with a parser's internal error name."""
+    with RawConn(limits_server.port) as c:
+        c.send(b"GET /fa%00st HTTP/1.1\r\nHost: x\r\n\r\n")
+        r = c.read_response(timeout=3.0)
+    assert r.status == 400, r
+    assert "NUL" in error_detail(r), r
 
 
 @pytest.mark.parametrize("request_bytes,status", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
