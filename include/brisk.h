@@ -165,15 +165,17 @@ typedef struct bk_config {
     size_t max_url_size;      /* 8 KiB: request-target; beyond → 414 */
     size_t max_body_size;     /* 1 MiB: beyond → 413, announced sizes refused before reading */
     size_t stack_size;        /* 64 KiB: usable stack of each handler coroutine */
+    int limit_concurrency;    /* 0 = none: beyond this many requests in flight, answer 503 with
+                                 Retry-After (shared evenly among the workers) */
 } bk_config;
 
 /* Fills `cfg` with the defaults. */
 void bk_config_default(bk_config *cfg);
 
 /* Parses uvicorn-like flags (--host, --port, --workers, --log-level, --no-access-log,
- * --graceful-timeout, --timeout-keep-alive, --timeout-header, --max-body-size, --stack-size,
- * --help) into `cfg`. Returns 0, 1 when --help was printed, or BK_EINVAL after printing one
- * clear line on stderr. */
+ * --graceful-timeout, --timeout-keep-alive, --timeout-header, --timeout-body, --max-body-size,
+ * --stack-size, --limit-concurrency, --backlog, --help) into `cfg`. Returns 0, 1 when --help was
+ * printed, or BK_EINVAL after printing one clear line on stderr. */
 int bk_config_parse_args(bk_config *cfg, int argc, char **argv);
 
 /* Serves `app` with `cfg` until SIGINT/SIGTERM, then drains in-flight requests for at most

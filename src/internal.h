@@ -190,6 +190,7 @@ struct bk_worker {
     int accept_deferred; /* libuv holds an accepted connection for us to take */
     uv_thread_t thread;
     int id;
+    int nworkers;
     int listen_fd;
     const bk_app *app;
     const bk_config *cfg;
@@ -202,6 +203,7 @@ struct bk_worker {
     bk_conn *conns; /* every open connection */
     size_t nconns;
     size_t inflight; /* requests whose handler runs or awaits */
+    size_t limit;    /* this worker's share of --limit-concurrency, 0 for none */
     int draining;
     int stopped;
     char date_hdr[96]; /* "Server: brisk\r\nDate: ...\r\n" */

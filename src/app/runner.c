@@ -48,6 +48,7 @@ static const char usage[] =
     "30]\n"
     "  --max-body-size BYTES       Larger request bodies get 413.  [default: 1048576]\n"
     "  --stack-size BYTES          Stack of each handler coroutine.  [default: 65536]\n"
+    "  --limit-concurrency INTEGER Answer 503 beyond this many requests in flight.\n"
     "  --help                      Show this message and exit.\n";
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -109,6 +110,8 @@ static int apply_flag(bk_config *cfg, const char *flag, const char *value)
         return parse_seconds(value, &cfg->body_timeout);
     if (strcmp(flag, "--max-body-size") == 0)
         return parse_long(value, 0, 1L << 40, &n) ? -1 : (cfg->max_body_size = (size_t)n, 0);
+    if (strcmp(flag, "--limit-concurrency") == 0)
+        return parse_long(value, 1, 1L << 30, &n) ? -1 : (cfg->limit_concurrency = (int)n, 0);
     if (strcmp(flag, "--stack-size") == 0)
         return parse_long(value, 16384, 1L << 30, &n) ? -1 : (cfg->stack_size = (size_t)n, 0);
     return -2;

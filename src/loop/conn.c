@@ -244,6 +244,8 @@ int bk_conn_dispatch(bk_conn *c)
     bk_tq_clear(w, c);
     w->inflight++;
     int status = bk_app_route(w->app, r, allow, sizeof(allow));
+    if (status == 0 && w->limit && w->inflight > w->limit)
+        status = 503; /* --limit-concurrency: shed load before it costs a stack */
     if (status == 0) {
         r->coro = bk_coro_acquire(&w->pool);
         if (!r->coro)
@@ -252,6 +254,8 @@ int bk_conn_dispatch(bk_conn *c)
     if (status) {
         if (status == 405)
             bk_set_header(r, "Allow", allow);
+        if (status == 503)
+            bk_set_header(r, "Retry-After", "1");
         bk_send_error(r, status, bk_status_reason(status));
         conn_finish_request(c);
         return 0;

@@ -149,6 +149,7 @@ static int start_workers(bk_server *s, const bk_app *app, const bk_config *cfg)
     for (int i = 0; i < s->nworkers; i++) {
         bk_worker *w = &s->workers[i];
         w->id = i;
+        w->nworkers = s->nworkers;
         w->app = app;
         w->cfg = cfg;
         w->server = s;

@@ -248,6 +248,8 @@ static void worker_init_queues(bk_worker *w)
     w->tq[BK_TQ_BODY].timeout_ms = (uint64_t)(cfg->body_timeout * 1000);
     w->tq[BK_TQ_IDLE].timeout_ms = (uint64_t)(cfg->keepalive_timeout * 1000);
     w->tq[BK_TQ_LINGER].timeout_ms = LINGER_MS;
+    if (cfg->limit_concurrency > 0) /* rounded up: each worker admits at least one */
+        w->limit = ((size_t)cfg->limit_concurrency + (size_t)w->nworkers - 1) / (size_t)w->nworkers;
 }
 
 static void worker_init_handles(bk_worker *w)
