@@ -1,0 +1,53 @@
+"""Out of file descriptors on accept: existing connections keep being served, the server does not
+spin, the connections it could not take are closed, and it accepts again once fds free up."""
+
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import HOST, assert_serves_fast
+
+
+def _cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100
+
+
+@pytest.mark.skipif(not shutil.which("prlimit"), reason="needs prlimit (util-linux)")
+def test_out_of_fds_on_accept(spawn):
+    server = spawn("seed_app", "--no-access-log")
+    subprocess.run(["prlimit", "--nofile=48:48", "--pid", str(server.pid)], check=True, timeout=10)
+    conns = []
+    try:
+        for _ in range(80):
+            s = socket.create_connection((HOST, server.port), timeout=5)
+            s.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            conns.append(s)
+        before = _cpu_seconds(server.pid)
+        time.sleep(1.0)
+        spent = _cpu_seconds(server.pid) - before
+        assert spent < 0.3, f"server used {spent:.2f} s of CPU in 1 s while out of fds (spinning?)"
+        answered = closed = 0
+        for s in conns:
+            s.settimeout(6)
+            try:
+                data = s.recv(4096)
+            except ConnectionResetError:  # closed by the server with our request unread
+                data = b""
+            if data.startswith(b"HTTP/1.1 200"):
+                answered += 1
+            elif data == b"":
+                closed += 1
+        assert answered >= 20, f"only {answered} of the accepted connections were served"
+        assert answered + closed == len(conns), "every connection is either served or closed"
+        assert closed > 0, "with 48 fds the server cannot have taken all 80 connections"
+    finally:
+        for s in conns:
+            s.close()
+    time.sleep(0.3)
+    assert_serves_fast(server.port)
+    assert server.alive()
