@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST = /usr/bin/python3 -m pytest
 PYTEST_ARGS ?=
 
-.PHONY: all deps build run test unit http asan test-asan bench format lint clean install
+.PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install
 
 all: build
 
@@ -36,6 +36,10 @@ test-asan: asan
 	BRISK_BUILD_DIR=$(CURDIR)/$(ASAN_BUILD) BRISK_SANITIZE=1 \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(PYTEST) tests/http $(PYTEST_ARGS)
+
+# valgrind memcheck of the test app under a short scripted load: no error, no leak, exit 0.
+memcheck: build
+	/usr/bin/python3 scripts/memcheck.py $(BUILD)/test_app
 
 bench: build
 	@scripts/deps.sh bench

@@ -17,6 +17,14 @@ typedef struct {
 extern bk_transfer jump_fcontext(bk_fctx const to, void *vp);
 extern bk_fctx make_fcontext(void *sp, size_t size, void (*fn)(bk_transfer));
 
+/* Under valgrind, coroutine stacks must be announced or every switch looks like a stack smash. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define BK_HAVE_VALGRIND 1
+#endif
+#endif
+
 #if defined(BRISK_ASAN)
 #include <sanitizer/common_interface_defs.h>
 #define ASAN_START(save, bottom, size)  __sanitizer_start_switch_fiber(save, bottom, size)
@@ -95,6 +103,9 @@ static bk_coro *coro_map(bk_coro_pool *p)
     co->pool = p;
     co->map = map;
     co->map_size = size;
+#ifdef BK_HAVE_VALGRIND
+    co->valgrind_id = VALGRIND_STACK_REGISTER(map + page, (char *)co);
+#endif
     /* The stack grows down from just below the record, 16-byte aligned for the ABI. */
     co->ctx = make_fcontext(co, stack_usable(co), coro_main);
     uv_timer_init(p->loop, &co->timer);
@@ -107,6 +118,9 @@ static bk_coro *coro_map(bk_coro_pool *p)
 static void coro_unmap_cb(uv_handle_t *h)
 {
     bk_coro *co = h->data;
+#ifdef BK_HAVE_VALGRIND
+    VALGRIND_STACK_DEREGISTER(co->valgrind_id);
+#endif
     munmap(co->map, co->map_size);
 }
 

@@ -29,6 +29,7 @@ struct bk_coro {
     bk_coro *next_ready; /* the worker's queue of coroutines due to resume */
     int ready_value;     /* what they resume with */
     int queued;          /* on that queue */
+    unsigned valgrind_id; /* the stack's registration with valgrind, when built with it */
     void *asan_fake_stack;
     const void *asan_caller_bottom;
     size_t asan_caller_size;
