@@ -202,8 +202,9 @@ struct bk_worker {
     bk_tq tq[BK_TQ_COUNT];
     bk_conn *conns; /* every open connection */
     size_t nconns;
-    size_t inflight; /* requests whose handler runs or awaits */
-    size_t limit;    /* this worker's share of --limit-concurrency, 0 for none */
+    size_t inflight;       /* requests whose handler runs or awaits */
+    size_t limit;          /* this worker's share of --limit-concurrency, 0 for none */
+    uint64_t last_oom_log; /* loop time of the last "out of stacks" warning */
     int draining;
     int stopped;
     char date_hdr[96]; /* "Server: brisk\r\nDate: ...\r\n" */

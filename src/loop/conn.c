@@ -248,8 +248,14 @@ int bk_conn_dispatch(bk_conn *c)
         status = 503; /* --limit-concurrency: shed load before it costs a stack */
     if (status == 0) {
         r->coro = bk_coro_acquire(&w->pool);
-        if (!r->coro)
+        if (!r->coro) {
             status = 503; /* out of memory or address space for stacks */
+            if (uv_now(&w->loop) - w->last_oom_log >= 1000) { /* at most one line a second */
+                w->last_oom_log = uv_now(&w->loop);
+                bk_log(BK_LOG_WARNING, "cannot map a coroutine stack (%zu in use): answering 503",
+                       w->pool.live);
+            }
+        }
     }
     if (status) {
         if (status == 405)

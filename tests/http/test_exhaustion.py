@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import HOST, assert_serves_fast
+from conftest import HOST, SANITIZE, assert_serves_fast
 
 
 def _cpu_seconds(pid):
@@ -49,5 +49,33 @@ def test_out_of_fds_on_accept(spawn):
         for s in conns:
             s.close()
     time.sleep(0.3)
+    assert_serves_fast(server.port)
+    assert server.alive()
+
+
+@pytest.mark.skipif(SANITIZE or not shutil.which("prlimit"),
+                    reason="needs prlimit; ASan reserves address space of its own")
+def test_out_of_stack_memory_answers_503(spawn):
+    server = spawn("test_app", "--no-access-log")
+    with open(f"/proc/{server.pid}/status") as f:
+        vm_kib = next(int(line.split()[1]) for line in f if line.startswith("VmSize:"))
+    limit = (vm_kib + 1024) * 1024  # room for a dozen or so more coroutine stacks
+    subprocess.run(["prlimit", f"--as={limit}:{limit}", "--pid", str(server.pid)], check=True, timeout=10)
+    conns = []
+    try:
+        for _ in range(60):
+            s = socket.create_connection((HOST, server.port), timeout=5)
+            s.sendall(b"GET /sleep?ms=1500 HTTP/1.1\r\nHost: x\r\n\r\n")
+            conns.append(s)
+        statuses = []
+        for s in conns:
+            s.settimeout(6)
+            statuses.append(s.recv(4096).split(b" ", 2)[1])
+    finally:
+        for s in conns:
+            s.close()
+    assert statuses.count(b"200") > 0 and statuses.count(b"503") > 0, statuses
+    assert statuses.count(b"200") + statuses.count(b"503") == len(conns), statuses
+    assert "cannot map a coroutine stack" in server.stderr()
     assert_serves_fast(server.port)
     assert server.alive()
