@@ -229,6 +229,21 @@ static void conn_finish_request(bk_conn *c)
     c->got_bytes = 0;
 }
 
+/* Like asyncio's slow-callback warning: a handler that runs this long between two awaits held
+ * up every other connection of its worker meanwhile. */
+#define BLOCKING_WARN_NS (100 * 1000 * 1000)
+
+static void warn_if_blocking(bk_conn *c, uint64_t since)
+{
+    uint64_t ran = uv_hrtime() - since;
+    if (ran < BLOCKING_WARN_NS)
+        return;
+    bk_log(BK_LOG_WARNING,
+           "handler for %s %s ran %.0f ms without awaiting: it blocked every other request of its "
+           "worker meanwhile (use an awaiting call, e.g. bk_sleep, instead of blocking)",
+           bk_req_method_name(&c->req), bk_req_path(&c->req), (double)ran / 1e6);
+}
+
 static void run_handler(void *arg)
 {
     bk_req *r = arg;
@@ -266,7 +281,10 @@ int bk_conn_dispatch(bk_conn *c)
         conn_finish_request(c);
         return 0;
     }
-    if (bk_coro_start(r->coro, run_handler, r)) {
+    uint64_t t0 = uv_hrtime();
+    int done = bk_coro_start(r->coro, run_handler, r);
+    warn_if_blocking(c, t0);
+    if (done) {
         conn_finish_request(c);
         return 0;
     }
@@ -396,7 +414,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 void bk_conn_resume(bk_req *req, int result)
 {
     bk_conn *c = req->conn;
-    if (!bk_coro_resume(req->coro, result))
+    uint64_t t0 = uv_hrtime();
+    int done = bk_coro_resume(req->coro, result);
+    warn_if_blocking(c, t0);
+    if (!done)
         return;
     conn_finish_request(c);
     conn_settle(c);

@@ -1,6 +1,8 @@
 /* test_app — the application the black-box HTTP suite (tests/http) drives. Public API only. */
 #include <brisk.h>
 
+#include <time.h>
+
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +145,18 @@ static void custom(bk_req *req) {
 
 static void noresponse(bk_req *req) { (void)req; }
 
+/* What a handler must not do: hold the worker without awaiting (brisk warns about it). */
+static void block(bk_req *req) {
+    const char *ms = bk_req_query(req, "ms");
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    long wait_ns = (ms ? atol(ms) : 0) * 1000000L;
+    do
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    while ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) < wait_ns);
+    bk_send_text(req, 200, "blocked");
+}
+
 int main(int argc, char **argv) {
     bk_app *app = bk_app_new();
     if (!app) {
@@ -165,6 +179,7 @@ int main(int argc, char **argv) {
     rc |= bk_get(app, "/text", text);
     rc |= bk_get(app, "/custom", custom);
     rc |= bk_get(app, "/noresponse", noresponse);
+    rc |= bk_get(app, "/block", block);
     if (rc != 0) {
         fprintf(stderr, "test_app: route registration failed\n");
         return 1;

@@ -2,7 +2,7 @@
 
 import time
 
-from conftest import SANITIZE, RawConn, assert_serves_fast, build_request, get, get_json
+from conftest import SANITIZE, RawConn, assert_serves_fast, build_request, get, get_json, wait_for
 
 
 def test_moderate_recursion_works_with_small_stack(spawn):
@@ -54,3 +54,14 @@ def test_slow_reader_does_not_make_server_buffer(spawn):
         c.abort()
     assert server.alive()
     assert_serves_fast(server.port)
+
+
+def test_blocking_handler_is_reported(spawn):
+    """A handler that holds its worker without awaiting gets a warning naming it, like asyncio's
+    slow-callback warning; one that awaits does not."""
+    server = spawn("test_app")
+    assert get(server.port, "/sleep?ms=300").status == 200
+    assert get(server.port, "/block?ms=150").status == 200
+    assert wait_for(lambda: "without awaiting" in server.stderr(), timeout=3.0), server.stderr()
+    lines = [l for l in server.stderr().splitlines() if "without awaiting" in l]
+    assert len(lines) == 1 and "GET /block" in lines[0], lines
