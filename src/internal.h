@@ -85,6 +85,7 @@ struct bk_req {
     uint8_t http_minor;
     uint8_t keep_alive;
     uint8_t in_field, in_value; /* a header name / value is being assembled */
+    uint8_t header_open;        /* headers[nheaders] has a name: its value may follow */
     uint8_t cancelled;
     uint8_t responded;
     uint8_t json_open; /* bk_json_begin called, bk_json_send not yet */
@@ -142,6 +143,10 @@ struct bk_conn {
     size_t write_queued;      /* bytes handed to uv_write, not yet written */
     int error_status;         /* set by a parser callback that rejects the request */
     const char *error_detail; /* and why, for the {"detail": ...} answer (NULL: the reason) */
+    const char *parse_start, *parse_end; /* the bytes llhttp is parsing now */
+    const char *version_end;             /* where the request line's version ended ... */
+    uint64_t reads, version_read;        /* ... in which llhttp_execute call (counted) */
+    char tail_byte; /* last byte before trailing SP/HT of the previous execute */
     bk_conn_state state;
     uint8_t reading;      /* uv_read_start is in effect */
     uint8_t closing;      /* no more requests: close after the current response */

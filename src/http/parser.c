@@ -92,6 +92,7 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
         h->value_len = 0;
         h->value_off = 0;
         r->in_field = 1;
+        r->header_open = 1;
     }
     if (count_header_bytes(c, len))
         return reject(c, 431);
@@ -102,16 +103,36 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
 static int on_header_field_complete(llhttp_t *p)
 {
     bk_conn *c = conn_of(p);
+    /* ": value": llhttp reports an empty name (a zero-length span) */
+    if (!c->req.in_field || c->req.headers[c->req.nheaders].name_len == 0)
+        return reject_with(c, 400, "Empty header name");
     c->req.in_field = 0;
     if (count_header_bytes(c, 4)) /* ": " and CRLF, once per header however it was split */
         return reject(c, 431);
     return bk_buf_append(&c->req.raw, "", 1) ? reject(c, 503) : 0;
 }
 
+/* The byte before `at`, looking back across the read boundary when `at` starts this read. */
+static int skips_back_to_lf(const bk_conn *c, const char *at)
+{
+    const char *q = at;
+    while (q > c->parse_start && (q[-1] == ' ' || q[-1] == '\t'))
+        q--;
+    char before = q > c->parse_start ? q[-1] : c->tail_byte;
+    return before == '\n';
+}
+
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     bk_conn *c = conn_of(p);
     bk_req *r = &c->req;
+    if (!r->header_open)
+        return reject_with(c, 400, "Empty header name");
+    /* A value never starts right after a line break, except in obs-fold ("X: a\r\n b"), which
+     * llhttp unfolds even in strict mode; RFC 9112 lets us reject it, and folded framing
+     * headers are a smuggling vector. */
+    if (len && skips_back_to_lf(c, at)) /* an empty value comes as a 0-byte span after CRLF */
+        return reject_with(c, 400, "Header line folding (obs-fold) is not allowed");
     bk_header *h = &r->headers[r->nheaders];
     if (!r->in_value) {
         h->value_off = (uint32_t)r->raw.len;
@@ -127,12 +148,38 @@ static int on_header_value_complete(llhttp_t *p)
 {
     bk_conn *c = conn_of(p);
     bk_req *r = &c->req;
+    if (!r->header_open)
+        return reject_with(c, 400, "Empty header name");
     bk_header *h = &r->headers[r->nheaders];
     if (!r->in_value) /* an empty value: llhttp calls no on_header_value */
         h->value_off = (uint32_t)r->raw.len;
+    while (h->value_len && (r->raw.data[h->value_off + h->value_len - 1] == ' ' ||
+                            r->raw.data[h->value_off + h->value_len - 1] == '\t'))
+        h->value_len--; /* trailing OWS is not part of the value (RFC 9110 §5.5) */
+    r->raw.len = h->value_off + h->value_len;
     r->in_value = 0;
+    r->header_open = 0;
     r->nheaders++;
     return bk_buf_append(&r->raw, "", 1) ? reject(c, 503) : 0;
+}
+
+/* The request line must end in CRLF: llhttp 8 accepts a bare LF after the version. The version
+ * span may end a read, and then its terminator starts the next one. */
+static int on_version(llhttp_t *p, const char *at, size_t len)
+{
+    bk_conn *c = conn_of(p);
+    c->version_end = at + len;
+    c->version_read = c->reads;
+    return 0;
+}
+
+static int on_version_complete(llhttp_t *p)
+{
+    bk_conn *c = conn_of(p);
+    const char *term = c->version_read == c->reads ? c->version_end : c->parse_start;
+    if (term < c->parse_end && *term != '\r')
+        return reject_with(c, 400, "Request line must end with CRLF");
+    return 0;
 }
 
 static bk_method method_of(uint8_t m)
@@ -163,6 +210,83 @@ static int expects_continue(const bk_req *r)
     return expect && strcasecmp(expect, "100-continue") == 0;
 }
 
+static int token_is(const char *s, size_t len, const char *word)
+{
+    return strlen(word) == len && strncasecmp(s, word, len) == 0;
+}
+
+/* Transfer-Encoding framing, where request smuggling lives (RFC 9112 §6.1, §6.3): brisk decodes
+ * exactly one coding, chunked, and it must come last. Anything else is refused instead of being
+ * guessed at, and HTTP/1.0 has no chunked framing at all. */
+static int check_transfer_encoding(const bk_req *r, const llhttp_t *p, const char **why)
+{
+    int seen = 0, chunked_last = 0, others = 0;
+    for (uint32_t i = 0; i < r->nheaders; i++) {
+        const bk_header *h = &r->headers[i];
+        if (!token_is(r->raw.data + h->name_off, h->name_len, "transfer-encoding"))
+            continue;
+        seen = 1;
+        const char *v = r->raw.data + h->value_off, *end = v + h->value_len;
+        while (v < end) {
+            const char *comma = memchr(v, ',', (size_t)(end - v));
+            const char *item_end = comma ? comma : end;
+            while (v < item_end && (*v == ' ' || *v == '\t'))
+                v++;
+            const char *e = item_end;
+            while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+                e--;
+            if (e > v) {
+                chunked_last = token_is(v, (size_t)(e - v), "chunked");
+                others += !chunked_last;
+            }
+            v = item_end + (comma ? 1 : 0);
+        }
+    }
+    if (!seen)
+        return 0;
+    *why = "Invalid Transfer-Encoding";
+    if (p->http_minor == 0)
+        return 400; /* HTTP/1.0 has no Transfer-Encoding: refuse it, as nginx does */
+    if (!chunked_last)
+        return 400; /* the body's length cannot be determined (RFC 9112 §6.3) */
+    if (others) {
+        *why = "Only the chunked transfer coding is supported";
+        return 501;
+    }
+    return 0;
+}
+
+/* HTTP/1.1 requests carry exactly one Host, a valid authority (RFC 9112 §3.2). */
+static int check_host(const bk_req *r, const llhttp_t *p, const char **why)
+{
+    int hosts = 0;
+    for (uint32_t i = 0; i < r->nheaders; i++) {
+        const bk_header *h = &r->headers[i];
+        if (!token_is(r->raw.data + h->name_off, h->name_len, "host"))
+            continue;
+        hosts++;
+        const char *v = r->raw.data + h->value_off;
+        if (strcspn(v, " \t,/\\@?#") != h->value_len) {
+            *why = "Invalid Host header";
+            return 400;
+        }
+    }
+    if (hosts > 1 || (hosts == 0 && p->http_minor >= 1)) {
+        *why = hosts ? "More than one Host header" : "Missing Host header";
+        return 400;
+    }
+    return 0;
+}
+
+static int on_chunk_header(llhttp_t *p)
+{
+    bk_conn *c = conn_of(p);
+    /* llhttp holds the announced chunk size here: refuse it before reading the chunk */
+    if (p->content_length > c->w->cfg->max_body_size - c->req.body.len)
+        return reject(c, 413);
+    return 0;
+}
+
 static int on_headers_complete(llhttp_t *p)
 {
     bk_conn *c = conn_of(p);
@@ -177,6 +301,12 @@ static int on_headers_complete(llhttp_t *p)
         return reject(c, 413);
     if (p->http_major != 1)
         return reject_with(c, 505, "Only HTTP/1.0 and HTTP/1.1 are supported");
+    const char *why = NULL;
+    int bad = check_transfer_encoding(r, p, &why);
+    if (!bad)
+        bad = check_host(r, p, &why);
+    if (bad)
+        return reject_with(c, bad, why);
     const char *detail = NULL;
     int status = bk_req_split_url(r, &detail);
     if (status)
@@ -225,6 +355,9 @@ void bk_parser_settings_init(llhttp_settings_t *s)
     s->on_header_field_complete = on_header_field_complete;
     s->on_header_value = on_header_value;
     s->on_header_value_complete = on_header_value_complete;
+    s->on_version = on_version;
+    s->on_version_complete = on_version_complete;
+    s->on_chunk_header = on_chunk_header;
     s->on_headers_complete = on_headers_complete;
     s->on_body = on_body;
     s->on_message_complete = on_message_complete;

@@ -115,6 +115,14 @@ int bk_req_split_url(bk_req *req, const char **detail)
             return 400;
         }
     }
+    if (memchr(url, '#', len)) {
+        *detail = "Request target must not contain a fragment";
+        return 400;
+    }
+    if (url[0] == '*' && req->method != BK_OPTIONS) {
+        *detail = "Asterisk-form is only for OPTIONS";
+        return 400;
+    }
     const char *q = memchr(url, '?', len);
     size_t path_len = q ? (size_t)(q - url) : len;
     if (q) {
