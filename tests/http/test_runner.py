@@ -44,6 +44,9 @@ def test_help_prints_usage_and_exits_0():
         ["--bogus"],
         ["--log-level", "loud"],
         ["--max-body-size", "lots"],
+        ["--backlog", "0"],
+        ["--limit-concurrency", "none"],
+        ["--timeout-header", "-1"],
         ["--port"],
     ],
     ids=lambda a: " ".join(a),
@@ -108,3 +111,8 @@ def test_two_workers_serve_requests(spawn):
         r = get(server.port, f"/items/{i}")
         assert r.status == 200 and r.json() == {"item_id": str(i)}
     assert server.stop() == 0, server.stderr()
+
+
+def test_backlog_and_limits_accepted(spawn):
+    server = spawn("test_app", "--backlog", 16, "--limit-concurrency", 100, "--timeout-body", 5)
+    assert get(server.port, "/fast").status == 200
