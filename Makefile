@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST = /usr/bin/python3 -m pytest
 PYTEST_ARGS ?=
 
-.PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install
+.PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install soak
 
 all: build
 
@@ -57,3 +57,28 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# Soak: SOAK_SECONDS (default 600) of mixed load against the test app (one worker), sampling RSS,
+# fds, CPU and errors each second; pass = no unexpected error, fds back to baseline, RSS growth
+# < 5% after warm-up. Samples: /tmp/brisk-soak.csv (SOAK_OUT). Not part of `make test` or CI.
+SOAK_SECONDS ?= 600
+SOAK_PLOT ?= docs/soak.png
+soak: build
+	SOAK_SECONDS=$(SOAK_SECONDS) SOAK_PLOT=$(SOAK_PLOT) /usr/bin/python3 scripts/soak.py $(BUILD)/test_app
+
+# libFuzzer harnesses (fuzz/): clang + ASan + UBSan, each run FUZZ_SECONDS on a copy of its seed
+# corpus in $(FUZZ_BUILD)/fuzz-work/; non-zero exit when any of them crashes.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_HARNESSES ?=
+
+.PHONY: fuzz fuzz-build
+
+fuzz-build:
+	@scripts/deps.sh fuzz
+	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang libclang-rt-dev)" >&2; exit 1; }
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBRISK_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_HARNESSES)

@@ -64,6 +64,10 @@ static void fuzz_escape(const uint8_t *data, size_t size)
     FUZZ_CHECK(out.len >= 2 && memcmp(out.data, "[x", 2) == 0, "escape clobbered the prefix");
     check_escaped_output(out.data + 2, out.len - 2, data, size);
 
+    if (!size) {
+        bk_buf_free(&out);
+        return;
+    }
     /* The same bytes, escaped from inside the destination buffer (the overlap path). */
     size_t start = size / 3, n = size - start;
     bk_buf self = {0};
@@ -409,6 +413,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int once;
+    if (!data)
+        data = (const uint8_t *)""; /* libFuzzer may pass NULL for the empty input */
     if (!once) {
         once = 1;
         fuzz_null_writer();

@@ -6,7 +6,11 @@
  * Input: the URL up to the first '\n' (any bytes, even those llhttp would refuse), then
  * '\n'-separated query parameter names to look up (C strings: cut at a NUL).
  *
- * Invariants: the result is 0 or 400 (with a reason); on 0 the decoded path is the reference
+ * The request is an OPTIONS request the first time, then (reused, as on a keep-alive
+ * connection) a GET: '*' is a valid target only for OPTIONS.
+ *
+ * Invariants: the result is 0 or 400 (with a reason: not origin-form, a fragment, '*' outside
+ * OPTIONS, a decoded NUL); on 0 the decoded path is the reference
  * decoding of the part before '?', NUL-terminated, no longer than the URL, without NUL bytes;
  * the query string is the bytes after the first '?', NUL-terminated; both lie inside raw.len; the
  * URL and the headers stored before them are left intact; bk_req_query returns the reference
@@ -23,8 +27,9 @@ static const char headers[] = "host\0example.com\0x-empty\0\0"; /* as parser.c s
 #define HEADERS_LEN (sizeof(headers) - 1)
 
 /* Lays out raw as parser.c does; `exact` gives the buffer no spare capacity. */
-static void fill_raw(bk_req *req, const uint8_t *url, size_t len, int exact)
+static void fill_raw(bk_req *req, const uint8_t *url, size_t len, int exact, bk_method method)
 {
+    req->method = (uint8_t)method; /* on_headers_complete sets it before splitting */
     size_t need = len + 1 + HEADERS_LEN;
     if (exact) {
         req->raw.data = malloc(need);
@@ -109,9 +114,9 @@ static void check_query(bk_req *req, const char *qref, size_t qref_len, const ch
 }
 
 static void run(const uint8_t *url, size_t len, const uint8_t *names, size_t names_len,
-                bk_req *req, int exact)
+                bk_req *req, int exact, bk_method method)
 {
-    fill_raw(req, url, len, exact);
+    fill_raw(req, url, len, exact, method);
     size_t before = req->raw.len;
     const char *detail = NULL;
     int rc = bk_req_split_url(req, &detail);
@@ -131,6 +136,10 @@ static void run(const uint8_t *url, size_t len, const uint8_t *names, size_t nam
                "bk_req_split_url changed the stored URL or headers");
     if (!origin && !asterisk) {
         FUZZ_CHECK(rc == 400 && detail && *detail, "non-origin-form target: rc %d", rc);
+    } else if (memchr(url, '#', len)) {
+        FUZZ_CHECK(rc == 400 && detail && *detail, "fragment in the target: rc %d", rc);
+    } else if (asterisk && method != BK_OPTIONS) {
+        FUZZ_CHECK(rc == 400 && detail && *detail, "'*' for method %d: rc %d", (int)method, rc);
     } else if (has_nul) {
         FUZZ_CHECK(rc == 400 && detail && *detail, "decoded NUL in the path: rc %d", rc);
     } else {
@@ -144,12 +153,12 @@ static void run(const uint8_t *url, size_t len, const uint8_t *names, size_t nam
         FUZZ_CHECK(req->path_len <= len, "decoded path longer than the URL");
         FUZZ_CHECK(p[req->path_len] == '\0' && strlen(p) == req->path_len,
                    "path is not a NUL-terminated string of path_len bytes");
-        if (req->path_len != path.len || memcmp(p, path.data, path.len) != 0) {
+        if (req->path_len != path.len || !fz_memeq(p, path.data, path.len)) {
             fz_dump(stderr, "url", url, len, 300);
             fz_dump(stderr, "path", p, req->path_len, 300);
             fz_dump(stderr, "want", path.data, path.len, 300);
         }
-        FUZZ_CHECK(req->path_len == path.len && memcmp(p, path.data, path.len) == 0,
+        FUZZ_CHECK(req->path_len == path.len && fz_memeq(p, path.data, path.len),
                    "decoded path differs from the reference");
         const char *q = bk_req_query_string(req);
         const uint8_t *qwant = qm ? qm + 1 : url + len;
@@ -202,6 +211,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > UINT32_MAX / 4)
         return 0;
+    if (!data)
+        data = (const uint8_t *)""; /* libFuzzer may pass NULL for the empty input */
     const uint8_t *nl = memchr(data, '\n', size);
     size_t url_len = nl ? (size_t)(nl - data) : size;
     const uint8_t *names = nl ? nl + 1 : data + size;
@@ -211,10 +222,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * bk_req_reset keeps the capacity) for the URL once more. */
     bk_req req;
     memset(&req, 0, sizeof(req));
-    run(data, url_len, names, names_len, &req, 1);
+    run(data, url_len, names, names_len, &req, 1, BK_OPTIONS);
     bk_req_end(&req); /* the request's allocations (bk_req_query values) */
     bk_req_reset(&req);
-    run(data, url_len, names, names_len, &req, 0);
+    run(data, url_len, names, names_len, &req, 0, BK_GET);
     bk_req_free(&req);
     return 0;
 }

@@ -21,7 +21,11 @@ const char *__asan_default_options(void)
 const char *__ubsan_default_options(void);
 const char *__ubsan_default_options(void)
 {
+#ifdef BRISK_FUZZ_UBSAN_SUPP /* known findings, see fuzz/ubsan.supp */
+    return "print_stacktrace=1:halt_on_error=1:suppressions=" BRISK_FUZZ_UBSAN_SUPP;
+#else
     return "print_stacktrace=1:halt_on_error=1";
+#endif
 }
 
 #define FUZZ_CHECK(cond, ...)                                                                      \
@@ -42,6 +46,12 @@ static inline void fz_append(bk_buf *b, const void *p, size_t n)
         fprintf(stderr, "fuzz: out of memory\n");
         abort();
     }
+}
+
+/* memcmp that accepts NULL for an empty range (bk_buf data is NULL until first use). */
+static inline int fz_memeq(const void *a, const void *b, size_t n)
+{
+    return n == 0 || memcmp(a, b, n) == 0;
 }
 
 /* Prints up to `max` bytes C-escaped, for failure messages. */

@@ -2,13 +2,14 @@
 # Makes sure everything brisk builds and tests with is installed.
 # Debian/Ubuntu: installs what is missing when run as root, otherwise prints the exact apt-get line.
 # macOS: prints the brew line for whatever pkg-config cannot find.
-# Usage: scripts/deps.sh [build|test|bench]   (each includes the ones before it)
+# Usage: scripts/deps.sh [build|test|bench|fuzz]   (test includes build; bench and fuzz include test)
 set -euo pipefail
 
 level=${1:-test}
 build_pkgs=(cmake make gcc pkg-config libuv1-dev node-llhttp libboost-context-dev libjansson-dev)
 test_pkgs=(python3 python3-pytest curl valgrind util-linux)
 bench_pkgs=(wrk nginx python3-fastapi python3-uvicorn python3-uvloop python3-httptools)
+fuzz_pkgs=(clang libclang-rt-dev)
 brew_pkgs="cmake pkg-config libuv llhttp boost jansson curl"
 
 wanted=("${build_pkgs[@]}")
@@ -16,7 +17,8 @@ case "$level" in
 build) ;;
 test) wanted+=("${test_pkgs[@]}") ;;
 bench) wanted+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-*) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+fuzz) wanted+=("${test_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
+*) echo "usage: $0 [build|test|bench|fuzz]" >&2; exit 2 ;;
 esac
 
 if [[ "$(uname -s)" == Darwin ]]; then

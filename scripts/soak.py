@@ -30,8 +30,12 @@ Environment:
   SOAK_OUT       CSV of the samples: a file path, or a directory for soak.csv (default /tmp/brisk-soak.csv)
   SOAK_PLOT      PNG plot path (e.g. docs/soak.png); needs gnuplot, skipped with a message otherwise
   SOAK_SLEEPERS  concurrent /sleep requests (default 300)
+  SOAK_KINDS     comma-separated subset of the generators above (default: all), to reproduce a finding
+  SOAK_ECHO_MAX  largest /echo body in bytes (default 1000000)
+  SOAK_BIG_KB    size of the /big response the mid-response clients leave unread (default 512)
 
   scripts/soak.py build/test_app
+  scripts/soak.py --plot /tmp/brisk-soak.csv docs/soak.png   (only re-draws the plot of a CSV)
 """
 import asyncio
 import csv
@@ -39,6 +43,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -143,6 +148,7 @@ class Gen:
         self.errq = errq
         self.hard_deadline = hard_deadline
         self.reported = 0
+        self.summary = {}
 
     def running(self):
         return not self.stop.value and time.monotonic() < self.hard_deadline
@@ -158,6 +164,8 @@ class Gen:
 
     def error(self, what):
         self.counters[self.base + F_ERR] += 1
+        key = re.sub(r"\d+(\.\d+)?", "N", what.splitlines()[0])[:120]  # group alike errors
+        self.summary[key] = self.summary.get(key, 0) + 1
         if self.reported < MAX_REPORTED:
             self.reported += 1
             self.errq.put((time.time(), self.kind, what))
@@ -249,6 +257,8 @@ async def client_sleep(g: Gen, rng):
 
 
 ECHO_SIZES = [0, 1, 100, 1500, 4096, 16384, 65536, 200_000, 1_000_000]
+ECHO_MAX = int(os.environ.get("SOAK_ECHO_MAX", "1000000"))  # cap on /echo body sizes
+BIG_KB = int(os.environ.get("SOAK_BIG_KB", "512"))  # size of the response left unread
 
 
 async def client_echo(g: Gen, rng, pool):
@@ -257,7 +267,7 @@ async def client_echo(g: Gen, rng, pool):
         for _ in range(rng.randint(10, 100)):
             if not g.running():
                 return
-            size = rng.choice(ECHO_SIZES)
+            size = rng.choice([n for n in ECHO_SIZES if n <= ECHO_MAX])
             off = rng.randint(0, len(pool) - size)
             body = pool[off:off + size]
             mode = rng.random()
@@ -303,7 +313,7 @@ async def client_leave_await(g: Gen, rng):
 async def client_leave_response(g: Gen, rng):
     """/big?kb=512, close without reading: the server's write fails mid-response."""
     reader, writer = await g.connect()
-    writer.write(request("GET", "/big?kb=512"))
+    writer.write(request("GET", f"/big?kb={BIG_KB}"))
     await writer.drain()
     await asyncio.sleep(rng.uniform(0.0, 0.05))
     close_writer(writer)
@@ -426,6 +436,8 @@ def gen_process(kind, port, counters, stop, errq, hard_deadline, sleepers):
         asyncio.run(gen_main(g, sleepers))
     except Exception:
         g.error("generator crashed:\n" + traceback.format_exc())
+    if g.summary:
+        errq.put((time.time(), kind, g.summary))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -494,6 +506,19 @@ def settle_fds(pid, want=None, limit=2.0):
     return fd_count(pid)
 
 
+def fd_targets(pid):
+    out = {}
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                out[int(fd)] = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return out
+
+
 def csv_path():
     out = os.environ.get("SOAK_OUT", "/tmp/brisk-soak.csv")
     if out.endswith("/") or os.path.isdir(out):
@@ -513,25 +538,30 @@ set output "{png}"
 set datafile separator ","
 set key autotitle columnhead
 set grid
-set multiplot layout 2,1 title "brisk soak: build/test_app, 1 worker, {duration} s mixed load"
+set multiplot layout 2,1 title "brisk soak: build/test_app, 1 worker, {duration} s mixed load" noenhanced
 set xlabel "time (s)"
+set autoscale xfix
 set arrow 1 from {warmup_end},graph 0 to {warmup_end},graph 1 nohead dashtype 2 lc rgb "gray50"
-set label 1 "end of warm-up" at {warmup_end},graph 0.92 offset 0.5,0 textcolor rgb "gray40"
+set label 1 "end of warm-up" at {warmup_end},graph 0.06 offset 0.5,0 textcolor rgb "gray40" front
+set arrow 2 from {duration},graph 0 to {duration},graph 1 nohead dashtype 2 lc rgb "gray50"
+set label 2 "load stops" at {duration},graph 0.06 right offset -0.5,0 textcolor rgb "gray40" front
 set ylabel "RSS (MiB)"
 set y2label "open fds"
 set ytics nomirror
 set y2tics
 set yrange [0:*]
 set y2range [0:*]
-set key top left
+set key outside top center horizontal
+set lmargin 10
+set rmargin 10
 plot "{csv_file}" using 1:($2/1024) with lines lw 2 lc rgb "#1f77b4" title "server RSS (MiB)", \\
      "" using 1:3 axes x1y2 with lines lw 1.5 lc rgb "#ff7f0e" title "server fds"
 set ylabel "requests / s"
 set y2label "unexpected errors / s"
-set y2range [0:*<1]
+set y2range [0:1<*]
 set yrange [0:*]
-plot "{csv_file}" using 1:4 with lines lw 1 lc rgb "#2ca02c" title "requests/s", \\
-     "" using 1:5 axes x1y2 with impulses lw 3 lc rgb "#d62728" title "unexpected errors/s"
+plot "{csv_file}" using 1:5 axes x1y2 with impulses lw 1 lc rgb "#d62728" title "unexpected errors/s (right axis)", \\
+     "" using 1:4 with lines lw 1.5 lc rgb "#2ca02c" title "requests/s"
 unset multiplot
 """
     r = subprocess.run([gp], input=script.encode(), capture_output=True, timeout=60)
@@ -542,6 +572,12 @@ unset multiplot
 
 
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--plot":  # re-plot a CSV: --plot CSV PNG
+        with open(sys.argv[2]) as f:
+            rows = list(csv.DictReader(f))
+        duration = round(max(float(r["t_s"]) for r in rows if r["phase"] == "load"))
+        plot(sys.argv[2], sys.argv[3], max(1, round(duration * 0.10)), duration)
+        return 0
     app = sys.argv[1] if len(sys.argv) > 1 else "build/test_app"
     duration = int(float(os.environ.get("SOAK_SECONDS", "600")))
     sleepers = int(os.environ.get("SOAK_SLEEPERS", "300"))
@@ -580,6 +616,7 @@ def run(server, port, errlog_name, duration, sleepers, png, out_csv, warmup, win
         print("soak: 0 passed, 1 failed: the server did not come up")
         return 1
     baseline_fds = settle_fds(pid, None, 3.0)
+    baseline_set = fd_targets(pid)
     print(f"[soak] server pid {pid} on port {port}; baseline fds {baseline_fds}", flush=True)
 
     counters = mp.RawArray("q", len(KINDS) * NF)
@@ -587,9 +624,10 @@ def run(server, port, errlog_name, duration, sleepers, png, out_csv, warmup, win
     errq = mp.Queue()
     t0 = time.monotonic()
     hard_deadline = t0 + duration + 60
+    kinds = [k for k in os.environ.get("SOAK_KINDS", ",".join(KINDS)).split(",") if k in KINDS]
     procs = [mp.Process(target=gen_process, name=f"soak-{k}",
                         args=(k, port, counters, stop, errq, hard_deadline, sleepers), daemon=True)
-             for k in KINDS]
+             for k in kinds]
     for p in procs:
         p.start()
 
@@ -604,6 +642,7 @@ def run(server, port, errlog_name, duration, sleepers, png, out_csv, warmup, win
     hz = os.sysconf("SC_CLK_TCK")
     samples = []  # (t, rss_kib, fds, req_s, err_s, cpu_pct, sleep_inflight, aborted_s, phase)
     errors = []
+    summaries = {}
 
     def totals():
         ok = sum(counters[i * NF + F_OK] for i in range(len(KINDS)))
@@ -617,6 +656,9 @@ def run(server, port, errlog_name, duration, sleepers, png, out_csv, warmup, win
                 ts, kind, what = errq.get_nowait()
             except Exception:
                 return
+            if isinstance(what, dict):
+                summaries[kind] = what
+                continue
             errors.append((ts, kind, what))
             rel = ts - (time.time() - (time.monotonic() - t0))
             print(f"[soak] ERROR at {rel:.1f} s [{kind}] {what}", flush=True)
@@ -670,6 +712,20 @@ def run(server, port, errlog_name, duration, sleepers, png, out_csv, warmup, win
 
     # Checks after the load: fds back to baseline, every request ended, clean exit.
     final_fds = settle_fds(pid, baseline_fds, 2.0) if server.poll() is None else -1
+    if server.poll() is None and final_fds != baseline_fds:
+        # Diagnostics: which fds are extra, their TCP state, and whether they go away later.
+        extra = {fd: t for fd, t in fd_targets(pid).items() if baseline_set.get(fd) != t}
+        print(f"[soak] fds after 2 s: {final_fds} (baseline {baseline_fds}); extra: "
+              + ", ".join(f"{fd}->{t}" for fd, t in sorted(extra.items())[:20]), flush=True)
+        ss = subprocess.run(["ss", "-tan", f"( sport = :{port} )"],
+                            capture_output=True, text=True).stdout if shutil.which("ss") else ""
+        states = {}
+        for line in ss.splitlines()[1:]:
+            states[line.split()[0]] = states.get(line.split()[0], 0) + 1
+        print(f"[soak] server-side TCP states now: {states} (an fd whose socket is in no state is a "
+              f"connection the peer reset that the server has not closed yet)", flush=True)
+        later = settle_fds(pid, baseline_fds, 10.0)
+        print(f"[soak] fds after 10 s more: {later}", flush=True)
     stats = None
     if server.poll() is None:
         try:
@@ -722,10 +778,21 @@ def run(server, port, errlog_name, duration, sleepers, png, out_csv, warmup, win
     for k, (k_ok, k_err, k_ab) in per_kind.items():
         print(f"[soak]   {k:<11} ok {k_ok:>10}  errors {k_err:>4}  aborted {k_ab:>6}")
     print(f"[soak] errors          {err} unexpected")
+    for kind, summ in summaries.items():
+        for what, n in sorted(summ.items(), key=lambda kv: -kv[1])[:5]:
+            print(f"[soak]   {n:>6} x [{kind}] {what}")
+    if errors:
+        print(f"[soak] first unexpected error at {errors[0][0] - (time.time() - (time.monotonic() - t0)):.1f} s")
     print(f"[soak] fds             baseline {baseline_fds}, final {final_fds}, "
           f"max during load {max((s[2] for s in load), default=-1)}")
     print(f"[soak] RSS             {rss_warm / 1024:.2f} MiB after warm-up, {rss_end / 1024:.2f} MiB at end, "
-          f"growth {growth:+.2f}%, max {max((s[1] for s in load), default=0) / 1024:.2f} MiB")
+          f"growth {growth:+.2f}% (medians of {window} samples), max {max((s[1] for s in load), default=0) / 1024:.2f} MiB")
+    after_all = [s[1] for s in load if s[0] > warmup]
+    if after_all:  # information: a leak lifts the floor; transient large buffers only the peaks
+        half = len(after_all) // 2 or 1
+        lo1, lo2 = min(after_all[:half]), min(after_all[half:] or after_all)
+        print(f"[soak] RSS floor       {lo1 / 1024:.2f} MiB (first half after warm-up), {lo2 / 1024:.2f} MiB "
+              f"(second half), {100.0 * (lo2 - lo1) / lo1:+.2f}%")
     if cpus:
         print(f"[soak] server CPU      mean {statistics.mean(cpus):.0f}%, median {statistics.median(cpus):.0f}%, "
               f"max {max(cpus):.0f}% (of one core)")
@@ -733,10 +800,13 @@ def run(server, port, errlog_name, duration, sleepers, png, out_csv, warmup, win
         print(f"[soak] /sleep in flight median {statistics.median(inflight):.0f}, min {min(inflight)}")
     if stats is not None:
         print(f"[soak] /stats          {stats}")
-    warn_lines = [l for l in server_log.splitlines() if l.strip() and "Started server" not in l
-                  and "running on" not in l]
+    lines = server_log.splitlines()
+    invalid = [line for line in lines if "Invalid HTTP request received" in line]
+    warn_lines = [line for line in lines if line.strip() and line not in invalid and not any(
+        x in line for x in ("Started server", "running on", "Shutting down", "Finished server"))]
+    print(f"[soak] server log: {len(invalid)} 'Invalid HTTP request' warnings (the malformed clients), "
+          f"{len(warn_lines)} other lines")
     if warn_lines:
-        print(f"[soak] server log: {len(warn_lines)} lines, first ones:")
         for line in warn_lines[:10]:
             print("    " + line)
     print(f"[soak] samples: {out_csv}")

@@ -287,6 +287,13 @@ static int on_chunk_header(llhttp_t *p)
     return 0;
 }
 
+/* Known as soon as the request line has it: a refusal of a HEAD request must have no body. */
+static int on_method_complete(llhttp_t *p)
+{
+    conn_of(p)->req.method = (uint8_t)method_of(p->method);
+    return 0;
+}
+
 static int on_headers_complete(llhttp_t *p)
 {
     bk_conn *c = conn_of(p);
@@ -355,6 +362,7 @@ void bk_parser_settings_init(llhttp_settings_t *s)
     s->on_header_field_complete = on_header_field_complete;
     s->on_header_value = on_header_value;
     s->on_header_value_complete = on_header_value_complete;
+    s->on_method_complete = on_method_complete;
     s->on_version = on_version;
     s->on_version_complete = on_version_complete;
     s->on_chunk_header = on_chunk_header;

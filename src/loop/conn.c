@@ -293,7 +293,7 @@ int bk_conn_dispatch(bk_conn *c)
 
 static void conn_save_pending(bk_conn *c, const char *from, size_t len)
 {
-    if (from >= c->pending.data && from < c->pending.data + c->pending.cap) {
+    if (c->pending.data && from >= c->pending.data && from < c->pending.data + c->pending.cap) {
         memmove(c->pending.data, from, len);
         c->pending.len = len;
     } else {
@@ -366,15 +366,22 @@ static void conn_parse_pending(bk_conn *c)
  * put the connection back on the right timeout queue. */
 static void conn_settle(bk_conn *c)
 {
-    if (c->closed)
-        return;
-    if (c->state == BK_CONN_IDLE && !c->closing && !c->paused_write && c->pending.len)
-        conn_parse_pending(c);
-    if (c->closed)
-        return;
-    conn_flush(c);
-    if (c->closed)
-        return;
+    for (;;) {
+        if (c->closed)
+            return;
+        if (c->state == BK_CONN_IDLE && !c->closing && !c->paused_write && c->pending.len)
+            conn_parse_pending(c);
+        if (c->closed)
+            return;
+        conn_flush(c);
+        if (c->closed)
+            return;
+        /* The pause for a big response ends here when the socket took it all at once: no write
+         * callback will come to end it. */
+        if (!c->paused_write || c->write_queued > WRITE_LOW)
+            break;
+        c->paused_write = 0;
+    }
     if (c->closing && c->state == BK_CONN_IDLE) {
         /* Linger only when the client may still be sending: then a plain close would answer
          * its bytes with a RST that can destroy the response before the client reads it. */
@@ -443,7 +450,7 @@ void bk_conn_fail(bk_conn *c, int status, const char *detail)
     if (c->closed)
         return;
     if (bk_response_write_error(&w->out, status, detail ? detail : bk_status_reason(status), NULL,
-                                w->date_hdr, w->date_len, 1, 0) == 0 &&
+                                w->date_hdr, w->date_len, 1, c->req.method == BK_HEAD) == 0 &&
         bk_log_enabled(BK_LOG_DEBUG))
         bk_log(BK_LOG_DEBUG, "%s - answered %d and closing: %s", bk_conn_peer(c), status,
                detail ? detail : "");

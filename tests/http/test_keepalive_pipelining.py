@@ -82,3 +82,15 @@ def test_keepalive_connection_survives_short_idle(spawn):
             c.send(build_request("GET", "/fast"))
             assert c.read_response().status == 200
             time.sleep(0.5)
+
+
+def test_keepalive_continues_after_a_large_response(app_server):
+    """A response over the 256 KiB output mark that the socket takes in one write must not leave
+    the connection deaf (found by the soak: the next request went unanswered)."""
+    with RawConn(app_server.port) as c:
+        for kb in (300, 1024, 300):
+            c.send(build_request("GET", f"/big?kb={kb}"))
+            r = c.read_response(timeout=5.0)
+            assert r.status == 200 and len(r.body) == kb * 1024, r
+            c.send(build_request("GET", "/fast"))
+            assert c.read_response(timeout=5.0).status == 200
