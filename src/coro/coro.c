@@ -17,12 +17,10 @@ typedef struct {
 extern bk_transfer jump_fcontext(bk_fctx const to, void *vp);
 extern bk_fctx make_fcontext(void *sp, size_t size, void (*fn)(bk_transfer));
 
-/* Under valgrind, coroutine stacks must be announced or every switch looks like a stack smash. */
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
+/* Under valgrind, coroutine stacks must be announced or every switch looks like a stack smash
+ * (BK_HAVE_VALGRIND is set by CMake when valgrind's header is installed). */
+#ifdef BK_HAVE_VALGRIND
 #include <valgrind/valgrind.h>
-#define BK_HAVE_VALGRIND 1
-#endif
 #endif
 
 #if defined(BRISK_ASAN)
