@@ -153,7 +153,6 @@ struct bk_conn {
     uint8_t closed;       /* uv_close called */
     uint8_t peer_gone;    /* EOF or error from the client */
     uint8_t paused_write; /* parsing paused until queued output drains */
-    uint8_t paused_pipe;  /* parser paused at a message boundary (handler awaiting) */
     uint8_t got_bytes;    /* the current request has at least one byte */
     uint8_t linger;       /* close with a lingering shutdown: input may still be arriving */
     char peer[64];        /* "IP:PORT", filled on first use */
@@ -172,8 +171,8 @@ void bk_conn_fail(bk_conn *c, int status, const char *detail);
 void bk_conn_close(bk_conn *c);
 /* A connection's deadline passed (called by the worker's timeout queues). */
 void bk_conn_timeout(bk_conn *c, bk_tq_kind kind);
-/* Writes `data` at once (100 Continue), ahead of anything else. */
-void bk_conn_write_now(bk_conn *c, const char *data, size_t len);
+/* Queues `data` (100 Continue) to go out with this read's responses. Returns 0 or BK_ENOMEM. */
+int bk_conn_write_now(bk_conn *c, const char *data, size_t len);
 /* Shutdown: close if idle, or after the response in progress. */
 void bk_conn_drain(bk_conn *c);
 /* Shutdown grace period over: cancel the handler and close. */

@@ -323,7 +323,8 @@ static int on_headers_complete(llhttp_t *p)
         bk_tq_set(c->w, c, BK_TQ_BODY);
         if (p->http_major == 1 && p->http_minor == 1 && expects_continue(r)) {
             static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-            bk_conn_write_now(c, cont, sizeof(cont) - 1);
+            if (bk_conn_write_now(c, cont, sizeof(cont) - 1))
+                return reject(c, 503);
         }
     }
     return 0;

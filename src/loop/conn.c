@@ -151,10 +151,9 @@ static void conn_flush(bk_conn *c)
     }
 }
 
-void bk_conn_write_now(bk_conn *c, const char *data, size_t len)
+int bk_conn_write_now(bk_conn *c, const char *data, size_t len)
 {
-    if (bk_buf_append(&c->w->out, data, len))
-        c->error_status = 503;
+    return bk_buf_append(&c->w->out, data, len);
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
