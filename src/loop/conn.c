@@ -290,16 +290,16 @@ int bk_conn_dispatch(bk_conn *c)
     return 1;
 }
 
-static void conn_save_pending(bk_conn *c, const char *from, size_t len)
+/* Keeps the unparsed rest of the input; `from` may point into `pending` itself. */
+static int conn_save_pending(bk_conn *c, const char *from, size_t len)
 {
     if (c->pending.data && from >= c->pending.data && from < c->pending.data + c->pending.cap) {
         memmove(c->pending.data, from, len);
         c->pending.len = len;
-    } else {
-        c->pending.len = 0;
-        if (bk_buf_append(&c->pending, from, len))
-            c->error_status = 503;
+        return 0;
     }
+    c->pending.len = 0;
+    return bk_buf_append(&c->pending, from, len);
 }
 
 static void conn_parse_error(bk_conn *c, llhttp_errno_t err)
@@ -343,15 +343,17 @@ static void conn_parse(bk_conn *c, const char *data, size_t len)
         c->pending.len = 0;
         return;
     }
-    if (err == HPE_PAUSED && !c->error_status) {
+    if (err == HPE_PAUSED) {
         const char *pos = llhttp_get_error_pos(&c->parser);
+        size_t rest = (size_t)(data + len - pos);
         if (c->closing) {
             c->pending.len = 0; /* nothing after a closing request is answered */
-            c->linger |= pos < data + len;
-        } else
-            conn_save_pending(c, pos, (size_t)(data + len - pos));
-        if (!c->error_status)
+            c->linger |= rest > 0;
             return;
+        }
+        if (conn_save_pending(c, pos, rest) == 0)
+            return;
+        c->error_status = 503;
     }
     conn_parse_error(c, err);
 }
