@@ -99,6 +99,8 @@ struct bk_req {
     bk_alloc_node *allocs;
 };
 
+/* Nonzero when header `h` of `req` is named `name` (case-insensitive). */
+int bk_header_is(const bk_req *req, const bk_header *h, const char *name);
 /* Makes `req` ready for the next request on its connection, keeping buffer capacity. */
 void bk_req_reset(bk_req *req);
 /* Releases everything the request owns (when its connection closes). */
@@ -116,8 +118,8 @@ void bk_parser_settings_init(llhttp_settings_t *s);
  * Connection: close when `closing`. */
 int bk_response_write(bk_req *req, bk_buf *out, const char *date_hdr, size_t date_len, int closing);
 /* Appends a complete {"detail": ...} error response with Connection: close to `out`. */
-int bk_response_write_error(bk_buf *out, int status, const char *detail, const char *extra_headers,
-                            const char *date_hdr, size_t date_len, int closing, int head_only);
+int bk_response_write_error(bk_buf *out, int status, const char *detail, const char *date_hdr,
+                            size_t date_len, int closing, int head_only);
 /* The reason phrase for `status` ("Not Found"), "Unknown" if brisk has none. */
 const char *bk_status_reason(int status);
 

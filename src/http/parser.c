@@ -223,7 +223,7 @@ static int check_transfer_encoding(const bk_req *r, const llhttp_t *p, const cha
     int seen = 0, chunked_last = 0, others = 0;
     for (uint32_t i = 0; i < r->nheaders; i++) {
         const bk_header *h = &r->headers[i];
-        if (!token_is(r->raw.data + h->name_off, h->name_len, "transfer-encoding"))
+        if (!bk_header_is(r, h, "transfer-encoding"))
             continue;
         seen = 1;
         const char *v = r->raw.data + h->value_off, *end = v + h->value_len;
@@ -262,7 +262,7 @@ static int check_host(const bk_req *r, const llhttp_t *p, const char **why)
     int hosts = 0;
     for (uint32_t i = 0; i < r->nheaders; i++) {
         const bk_header *h = &r->headers[i];
-        if (!token_is(r->raw.data + h->name_off, h->name_len, "host"))
+        if (!bk_header_is(r, h, "host"))
             continue;
         hosts++;
         const char *v = r->raw.data + h->value_off;
@@ -297,8 +297,7 @@ static int on_method_complete(llhttp_t *p)
 static int on_headers_complete(llhttp_t *p)
 {
     bk_conn *c = conn_of(p);
-    bk_req *r = &c->req;
-    r->method = (uint8_t)method_of(p->method);
+    bk_req *r = &c->req; /* r->method was set by on_method_complete */
     r->http_minor = p->http_minor;
     r->keep_alive = (uint8_t)llhttp_should_keep_alive(p);
     if (p->upgrade) /* no WebSocket or h2c yet: answer the request as plain HTTP */
@@ -321,7 +320,7 @@ static int on_headers_complete(llhttp_t *p)
     if (has_body) {
         c->state = BK_CONN_BODY;
         bk_tq_set(c->w, c, BK_TQ_BODY);
-        if (p->http_major == 1 && p->http_minor == 1 && expects_continue(r)) {
+        if (p->http_minor == 1 && expects_continue(r)) { /* 1.x only, checked above */
             static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
             if (bk_conn_write_now(c, cont, sizeof(cont) - 1))
                 return reject(c, 503);

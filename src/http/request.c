@@ -185,15 +185,17 @@ const char *bk_req_body(const bk_req *req, size_t *len)
     return req->body.len ? req->body.data : NULL;
 }
 
-const char *bk_req_header(const bk_req *req, const char *name)
+int bk_header_is(const bk_req *req, const bk_header *h, const char *name)
 {
     size_t name_len = strlen(name);
-    for (uint32_t i = 0; i < req->nheaders; i++) {
-        const bk_header *h = &req->headers[i];
-        if (h->name_len == name_len &&
-            strncasecmp(req->raw.data + h->name_off, name, name_len) == 0)
-            return req->raw.data + h->value_off;
-    }
+    return h->name_len == name_len && strncasecmp(req->raw.data + h->name_off, name, name_len) == 0;
+}
+
+const char *bk_req_header(const bk_req *req, const char *name)
+{
+    for (uint32_t i = 0; i < req->nheaders; i++)
+        if (bk_header_is(req, &req->headers[i], name))
+            return req->raw.data + req->headers[i].value_off;
     return NULL;
 }
 

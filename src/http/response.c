@@ -209,12 +209,12 @@ static size_t status_line(char *dst, int status)
 
 /* Appends everything up to the blank line; `body_len` goes in Content-Length. */
 static int write_head(bk_buf *out, int status, const char *content_type, size_t body_len,
-                      const bk_buf *extra, const char *extra_str, const char *date_hdr,
-                      size_t date_len, const char *connection)
+                      const bk_buf *extra, const char *date_hdr, size_t date_len,
+                      const char *connection)
 {
     size_t ct_len = content_type ? strlen(content_type) : 0;
     size_t conn_len = connection ? strlen(connection) : 0;
-    size_t extra_len = (extra ? extra->len : 0) + (extra_str ? strlen(extra_str) : 0);
+    size_t extra_len = extra ? extra->len : 0;
     size_t need = 64 + date_len + ct_len + 16 + 40 + conn_len + extra_len + 2;
     if (bk_buf_reserve(out, need))
         return BK_ENOMEM;
@@ -245,11 +245,6 @@ static int write_head(bk_buf *out, int status, const char *content_type, size_t 
         memcpy(p, extra->data, extra->len);
         p += extra->len;
     }
-    if (extra_str) {
-        size_t n = strlen(extra_str);
-        memcpy(p, extra_str, n);
-        p += n;
-    }
     *p++ = '\r';
     *p++ = '\n';
     out->len = (size_t)(p - out->data);
@@ -272,15 +267,15 @@ int bk_response_write(bk_req *req, bk_buf *out, const char *date_hdr, size_t dat
     /* 1xx, 204 and 304 carry no body (RFC 9110 §6.4.1). */
     int bodiless = status < 200 || status == 204 || status == 304;
     if (write_head(out, status, bodiless ? NULL : req->content_type, bodiless ? 0 : body_len,
-                   &req->res_headers, NULL, date_hdr, date_len, connection_value(req, closing)))
+                   &req->res_headers, date_hdr, date_len, connection_value(req, closing)))
         return BK_ENOMEM;
     if (bodiless || req->method == BK_HEAD || body_len == 0)
         return 0;
     return bk_buf_append(out, req->res_body.data, body_len);
 }
 
-int bk_response_write_error(bk_buf *out, int status, const char *detail, const char *extra_headers,
-                            const char *date_hdr, size_t date_len, int closing, int head_only)
+int bk_response_write_error(bk_buf *out, int status, const char *detail, const char *date_hdr,
+                            size_t date_len, int closing, int head_only)
 {
     bk_buf body = {0};
     int err = bk_buf_append_str(&body, "{\"detail\":");
@@ -289,8 +284,8 @@ int bk_response_write_error(bk_buf *out, int status, const char *detail, const c
     if (!err)
         err = bk_buf_append(&body, "}", 1);
     if (!err)
-        err = write_head(out, status, "application/json", body.len, NULL, extra_headers, date_hdr,
-                         date_len, closing ? "close" : NULL);
+        err = write_head(out, status, "application/json", body.len, NULL, date_hdr, date_len,
+                         closing ? "close" : NULL);
     if (!err && !head_only)
         err = bk_buf_append(out, body.data, body.len);
     bk_buf_free(&body);

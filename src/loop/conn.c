@@ -216,8 +216,8 @@ static void conn_finish_request(bk_conn *c)
         }
         if (bk_response_write(r, &w->out, w->date_hdr, w->date_len, c->closing) != 0) {
             c->closing = 1;
-            bk_response_write_error(&w->out, 503, "Service Unavailable", NULL, w->date_hdr,
-                                    w->date_len, 1, 0);
+            bk_response_write_error(&w->out, 503, "Service Unavailable", w->date_hdr, w->date_len,
+                                    1, 0);
         }
         bk_worker_access_log(w, r, r->status);
         if (w->out.len + c->write_queued > WRITE_HIGH)
@@ -450,7 +450,7 @@ void bk_conn_fail(bk_conn *c, int status, const char *detail)
     bk_worker *w = c->w;
     if (c->closed)
         return;
-    if (bk_response_write_error(&w->out, status, detail ? detail : bk_status_reason(status), NULL,
+    if (bk_response_write_error(&w->out, status, detail ? detail : bk_status_reason(status),
                                 w->date_hdr, w->date_len, 1, c->req.method == BK_HEAD) == 0 &&
         bk_log_enabled(BK_LOG_DEBUG))
         bk_log(BK_LOG_DEBUG, "%s - answered %d and closing: %s", bk_conn_peer(c), status,
