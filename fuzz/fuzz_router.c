@@ -6,13 +6,13 @@
  * included) as a path with method (byte % 8), 7 standing for a method brisk has no routes for.
  * A fixed set of routes is registered first.
  *
- * Invariants: bk_router_add's result equals the model's (BK_EINVAL for what the pattern grammar
- * refuses, BK_EEXIST for a second route on the same method and segment shape); bk_router_match
+ * Invariants: bk__router_add's result equals the model's (BK_EINVAL for what the pattern grammar
+ * refuses, BK_EEXIST for a second route on the same method and segment shape); bk__router_match
  * finds a route exactly when one of the registered patterns matches, finds the one the
  * static > {param} > {name:path} precedence picks, with the parameters that pattern captures
  * (names from the pattern, values slices of the path itself); the Allow set is the model's;
- * bk_router_allow writes a NUL-terminated string of the length it returns at every buffer size;
- * bk_router_free releases everything (LeakSanitizer).
+ * bk__router_allow writes a NUL-terminated string of the length it returns at every buffer size;
+ * bk__router_free releases everything (LeakSanitizer).
  */
 #include "fuzz_util.h"
 #include "app/router.h"
@@ -66,7 +66,7 @@ static int name_ok(const char *s, size_t n)
 }
 
 /* The grammar of brisk.h: '/'-separated segments; "{name}" or a last "{name:path}"; names
- * [A-Za-z0-9_]+ and distinct, at most BK_MAX_PARAMS; braces nowhere else. Returns 0 or
+ * [A-Za-z0-9_]+ and distinct, at most BK__MAX_PARAMS; braces nowhere else. Returns 0 or
  * BK_EINVAL, filling segs. */
 static int model_parse(const char *pat, pseg *segs, int *nsegs, int *nparams)
 {
@@ -101,7 +101,7 @@ static int model_parse(const char *pat, pseg *segs, int *nsegs, int *nparams)
                 if (segs[i].k != K_STATIC && segs[i].len == name_len &&
                     memcmp(segs[i].text, in, name_len) == 0)
                     return BK_EINVAL;
-            if (*nparams == BK_MAX_PARAMS)
+            if (*nparams == BK__MAX_PARAMS)
                 return BK_EINVAL;
             (*nparams)++;
             s = (pseg){colon ? K_REST : K_PARAM, in, name_len};
@@ -201,28 +201,28 @@ static void check_allow(unsigned allowed)
     for (size_t size = 0; size <= n + 2; size++) {
         char buf[130];
         memset(buf, 'Z', sizeof(buf));
-        size_t got = bk_router_allow(allowed, buf, size);
+        size_t got = bk__router_allow(allowed, buf, size);
         if (size == 0) {
-            FUZZ_CHECK(got == 0 && buf[0] == 'Z', "bk_router_allow wrote into a 0-byte buffer");
+            FUZZ_CHECK(got == 0 && buf[0] == 'Z', "bk__router_allow wrote into a 0-byte buffer");
             continue;
         }
         FUZZ_CHECK(memchr(buf, '\0', size) != NULL, "Allow not NUL-terminated (size %zu)", size);
         FUZZ_CHECK(strlen(buf) == got, "Allow length %zu but returned %zu (size %zu)", strlen(buf),
                    got, size);
-        FUZZ_CHECK(got < size && buf[size] == 'Z', "bk_router_allow wrote past size %zu", size);
+        FUZZ_CHECK(got < size && buf[size] == 'Z', "bk__router_allow wrote past size %zu", size);
         FUZZ_CHECK(strncmp(buf, full, got) == 0 && (size <= n || got == n),
                    "Allow \"%s\" is not (a prefix of) \"%s\"", buf, full);
     }
 }
 
-static void do_match(const bk_router *r, const fmodel *fm, bk_method method, const char *path,
+static void do_match(const bk__router *r, const fmodel *fm, bk_method method, const char *path,
                      size_t len)
 {
-    bk_match m;
+    bk__match m;
     memset(&m, 0xA5, sizeof(m));
-    bk_route_result res = bk_router_match(r, method, path, len, &m);
-    FUZZ_CHECK(res == BK_ROUTE_FOUND || res == BK_ROUTE_NOT_FOUND ||
-                   res == BK_ROUTE_METHOD_NOT_ALLOWED,
+    bk__route_result res = bk__router_match(r, method, path, len, &m);
+    FUZZ_CHECK(res == BK__ROUTE_FOUND || res == BK__ROUTE_NOT_FOUND ||
+                   res == BK__ROUTE_METHOD_NOT_ALLOWED,
                "bad result %d", (int)res);
 
     /* The model: every route whose pattern matches; the best one acceptable for the method. */
@@ -230,7 +230,7 @@ static void do_match(const bk_router *r, const fmodel *fm, bk_method method, con
     unsigned union_allowed = 0;
     for (int i = 0; i < fm->n; i++) {
         const mroute *rt = &fm->routes[i];
-        capture caps[BK_MAX_PARAMS + 1];
+        capture caps[BK__MAX_PARAMS + 1];
         if (!model_match(rt, path, len, caps))
             continue;
         union_allowed |= with_head(1u << rt->method);
@@ -247,15 +247,15 @@ static void do_match(const bk_router *r, const fmodel *fm, bk_method method, con
                 best = rt;
         }
     }
-    if (res != (best ? BK_ROUTE_FOUND
-                     : union_allowed ? BK_ROUTE_METHOD_NOT_ALLOWED : BK_ROUTE_NOT_FOUND))
+    if (res != (best ? BK__ROUTE_FOUND
+                     : union_allowed ? BK__ROUTE_METHOD_NOT_ALLOWED : BK__ROUTE_NOT_FOUND))
         fz_dump(stderr, "path", path, len, 300);
-    FUZZ_CHECK(res == (best ? BK_ROUTE_FOUND
-                            : union_allowed ? BK_ROUTE_METHOD_NOT_ALLOWED : BK_ROUTE_NOT_FOUND),
+    FUZZ_CHECK(res == (best ? BK__ROUTE_FOUND
+                            : union_allowed ? BK__ROUTE_METHOD_NOT_ALLOWED : BK__ROUTE_NOT_FOUND),
                "method %d: result %d, model expects %s (best pattern %s)", (int)method, (int)res,
                best ? "FOUND" : union_allowed ? "405" : "404", best ? best->pattern : "-");
 
-    if (res == BK_ROUTE_FOUND) {
+    if (res == BK__ROUTE_FOUND) {
         FUZZ_CHECK(m.target != NULL && m.target->pattern != NULL, "FOUND without a target");
         FUZZ_CHECK(m.target->handler == dummy_handler, "target has the wrong handler");
         const mroute *got = m.target->udata;
@@ -273,16 +273,16 @@ static void do_match(const bk_router *r, const fmodel *fm, bk_method method, con
                 node_methods |= 1u << fm->routes[i].method;
         FUZZ_CHECK(m.allowed == with_head(node_methods), "allowed %#x, model %#x", m.allowed,
                    with_head(node_methods));
-        capture caps[BK_MAX_PARAMS + 1];
+        capture caps[BK__MAX_PARAMS + 1];
         model_match(best, path, len, caps);
-        FUZZ_CHECK(m.nparams == best->nparams && m.nparams >= 0 && m.nparams <= BK_MAX_PARAMS,
+        FUZZ_CHECK(m.nparams == best->nparams && m.nparams >= 0 && m.nparams <= BK__MAX_PARAMS,
                    "%d params, pattern has %d", m.nparams, best->nparams);
         int k = 0;
         for (int i = 0; i < best->nsegs; i++) {
             const pseg *s = &best->segs[i];
             if (s->k == K_STATIC)
                 continue;
-            const bk_param *p = &m.params[k];
+            const bk__param *p = &m.params[k];
             FUZZ_CHECK(p->name && strlen(p->name) == s->len && memcmp(p->name, s->text, s->len) == 0,
                        "param %d is named \"%s\"", k, p->name ? p->name : "(null)");
             FUZZ_CHECK(p->value >= path && p->value <= path + len &&
@@ -302,7 +302,7 @@ static void do_match(const bk_router *r, const fmodel *fm, bk_method method, con
     check_allow(m.allowed);
 }
 
-static int do_add(bk_router *r, fmodel *fm, unsigned method, const char *pattern)
+static int do_add(bk__router *r, fmodel *fm, unsigned method, const char *pattern)
 {
     pseg segs[MAX_SEGS];
     int nsegs, nparams;
@@ -319,10 +319,10 @@ static int do_add(bk_router *r, fmodel *fm, unsigned method, const char *pattern
     if (want == 0 && fm->n == MAX_ROUTES)
         return 0;
     mroute *rt = &fm->routes[fm->n];
-    int got = bk_router_add(r, (bk_method)method, pattern, dummy_handler, rt);
+    int got = bk__router_add(r, (bk_method)method, pattern, dummy_handler, rt);
     if (got != want)
         fz_dump(stderr, "pattern", pattern, strlen(pattern), 300);
-    FUZZ_CHECK(got == want, "bk_router_add(%u, \"%s\") = %d, model %d", method, pattern, got, want);
+    FUZZ_CHECK(got == want, "bk__router_add(%u, \"%s\") = %d, model %d", method, pattern, got, want);
     if (got == 0) {
         rt->method = (bk_method)method;
         rt->pattern = strdup(pattern);
@@ -331,7 +331,7 @@ static int do_add(bk_router *r, fmodel *fm, unsigned method, const char *pattern
         model_parse(rt->pattern, rt->segs, &rt->nsegs, &rt->nparams);
         fm->n++;
         /* A second registration of the same shape is refused and changes nothing. */
-        FUZZ_CHECK(bk_router_add(r, (bk_method)method, pattern, other_handler, NULL) == BK_EEXIST,
+        FUZZ_CHECK(bk__router_add(r, (bk_method)method, pattern, other_handler, NULL) == BK_EEXIST,
                    "duplicate of \"%s\" accepted", pattern);
     }
     return got;
@@ -371,11 +371,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fmodel *fm = &model_storage;
     fm->n = 0;
-    bk_router *r = bk_router_new();
-    FUZZ_CHECK(r != NULL, "bk_router_new");
-    FUZZ_CHECK(bk_router_add(r, BK_GET, "/ok", NULL, NULL) == BK_EINVAL, "NULL handler accepted");
-    FUZZ_CHECK(bk_router_add(r, BK_GET, NULL, dummy_handler, NULL) == BK_EINVAL, "NULL pattern");
-    FUZZ_CHECK(bk_router_add(NULL, BK_GET, "/", dummy_handler, NULL) == BK_EINVAL, "NULL router");
+    bk__router *r = bk__router_new();
+    FUZZ_CHECK(r != NULL, "bk__router_new");
+    FUZZ_CHECK(bk__router_add(r, BK_GET, "/ok", NULL, NULL) == BK_EINVAL, "NULL handler accepted");
+    FUZZ_CHECK(bk__router_add(r, BK_GET, NULL, dummy_handler, NULL) == BK_EINVAL, "NULL pattern");
+    FUZZ_CHECK(bk__router_add(NULL, BK_GET, "/", dummy_handler, NULL) == BK_EINVAL, "NULL router");
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         FUZZ_CHECK(do_add(r, fm, fixed[i].method, fixed[i].pattern) == 0, "fixed route %s",
                    fixed[i].pattern);
@@ -411,7 +411,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         do_match(r, fm, BK_GET, fm->routes[i].pattern, strlen(fm->routes[i].pattern));
 
     free(pat);
-    bk_router_free(r);
+    bk__router_free(r);
     for (int i = 0; i < fm->n; i++)
         free(fm->routes[i].pattern);
     return 0;

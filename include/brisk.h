@@ -1,9 +1,9 @@
 /* brisk — an async web framework for C.
  *
- * A handler is a plain sequential C function that runs on its own stackful coroutine. Where it
- * waits (bk_sleep, and later outbound HTTP, PostgreSQL, the thread pool) it calls an awaiting
- * function that suspends only that request and returns when the result is there; the worker's
- * event loop serves everybody else meanwhile.
+ * A handler is a plain sequential C function that runs as a task on its own stackful coroutine.
+ * Where it waits (bk_sleep, and later outbound HTTP, PostgreSQL, the thread pool) it calls an
+ * awaiting function that suspends only that task and returns when the result is there; the
+ * worker's event loop serves everybody else meanwhile.
  *
  * Handlers must not block the loop: no sleep(), no blocking socket or file I/O, no long CPU loops.
  * A blocked handler stalls every connection of its worker, exactly as a blocking call inside an
@@ -23,19 +23,22 @@ extern "C" {
 
 /* ---- errors ----------------------------------------------------------------------------- */
 
-/* Results of brisk calls: 0 on success, a negative BK_E* code on failure. */
+/* Results of brisk calls: 0 on success, a negative BK_E* code on failure. The codes are negated
+ * errno values, as libuv's are on Unix, so a system or libuv error passes through unchanged;
+ * the ones below are those brisk itself returns. */
 enum {
     BK_OK = 0,
-    BK_ENOMEM = -12,     /* out of memory */
-    BK_EINVAL = -22,     /* bad argument (malformed route pattern, bad flag value, ...) */
     BK_ENOENT = -2,      /* no such header / parameter */
-    BK_ERANGE = -34,     /* a value does not fit the requested type */
+    BK_EAGAIN = -11,     /* resource temporarily unavailable (a thread could not start) */
+    BK_ENOMEM = -12,     /* out of memory */
     BK_EEXIST = -17,     /* a route with this method and pattern is already registered */
-    BK_ECANCELED = -125, /* the request was cancelled: its client went away or the server stops */
-    BK_EAGAIN = -11,     /* resource temporarily unavailable */
+    BK_EINVAL = -22,     /* bad argument (malformed route pattern, bad flag value, ...) */
+    BK_ERANGE = -34,     /* a value does not fit the requested type */
+    BK_EADDRINUSE = -98, /* the address to listen on is taken */
+    BK_ECANCELED = -125, /* the task was cancelled: its client went away or the server stops */
 };
 
-/* A short English description of a BK_E* code, for logs and messages. */
+/* A short English description of a BK_E* code (or any negated errno), for logs and messages. */
 const char *bk_strerror(int err);
 
 /* ---- growable byte buffer ------------------------------------------------------------- */
@@ -103,8 +106,11 @@ int bk_json_escape(bk_buf *out, const char *s, size_t len);
 
 typedef struct bk_app bk_app;
 typedef struct bk_req bk_req;
+typedef struct bk_task bk_task;
+typedef struct bk_server bk_server;
 
-/* A request handler: runs on its own coroutine and answers with one of the bk_send* calls. */
+/* A request handler: runs as a task on its own coroutine and answers with one of the bk_send*
+ * calls. */
 typedef void (*bk_handler)(bk_req *req);
 
 /* HTTP methods a route can be registered for. */
@@ -121,7 +127,7 @@ typedef enum bk_method {
 
 /* Creates an empty application. Returns NULL when out of memory. */
 bk_app *bk_app_new(void);
-/* Frees the application and its routes. Call only after bk_run / bk_serve returned. */
+/* Frees the application and its routes. Call only after every server serving it stopped. */
 void bk_app_free(bk_app *app);
 
 /* Registers `handler` for `method` and `pattern`. A pattern is a path whose segments may be
@@ -178,12 +184,26 @@ void bk_config_default(bk_config *cfg);
  * printed, or BK_EINVAL after printing one clear line on stderr. */
 int bk_config_parse_args(bk_config *cfg, int argc, char **argv);
 
-/* Serves `app` with `cfg` until SIGINT/SIGTERM, then drains in-flight requests for at most
- * cfg->graceful_timeout seconds. Returns 0 on a clean stop, 2 when the server could not start
- * (port in use, bad host), after one clear line on stderr. */
-int bk_serve(bk_app *app, const bk_config *cfg);
+/* Starts serving `app` with `cfg` (copied) in the background: binds the listeners and starts
+ * cfg->workers threads, and returns once every worker serves. A library call: it installs no
+ * signal handler and changes no process setting. Returns 0 with `*server` set, or a BK_E* code
+ * after logging why (BK_EADDRINUSE, BK_EINVAL for a bad host or config, BK_EAGAIN or the
+ * worker's own error when one could not start; nothing is left running then). */
+int bk_server_start(bk_server **server, const bk_app *app, const bk_config *cfg);
+/* The port the server listens on (the one the kernel picked for cfg->port 0). */
+int bk_server_port(const bk_server *server);
+/* Starts a graceful stop: no new connections, idle ones closed, in-flight requests get
+ * cfg->graceful_timeout seconds before they are cancelled. Thread-safe; returns at once. */
+void bk_server_stop(bk_server *server);
+/* Waits until the server has stopped (after bk_server_stop), then frees it. Returns 0. */
+int bk_server_wait(bk_server *server);
 
-/* The uvicorn-like runner: bk_config_parse_args + bk_serve. Returns the process exit code:
+/* The runner for a process that is only this server: serves until SIGINT/SIGTERM (a second one
+ * exits at once), raises the open-file limit, and logs like uvicorn. Returns the process exit
+ * code: 0 after a clean stop, 2 when the server could not start. */
+int bk_run_config(bk_app *app, const bk_config *cfg);
+
+/* The uvicorn-like runner: bk_config_parse_args + bk_run_config. Returns the process exit code:
  * 0 after a clean stop or --help, 2 for a bad flag or a server that could not start. */
 int bk_run(bk_app *app, int argc, char **argv);
 
@@ -205,7 +225,7 @@ const char *bk_req_param(const bk_req *req, const char *name);
 /* The first value of query parameter `name`, percent-decoded ('+' is a space), or NULL. The
  * string lives as long as the request. */
 const char *bk_req_query(bk_req *req, const char *name);
-/* The peer's address as "IP:PORT" (for logs). */
+/* The peer's address as "IP:PORT" (for logs). The string lives as long as the request. */
 const char *bk_req_peer(const bk_req *req);
 /* The `udata` given to bk_route for the matched route. */
 void *bk_req_udata(const bk_req *req);
@@ -214,11 +234,24 @@ void *bk_req_alloc(bk_req *req, size_t size);
 
 /* ---- responses ------------------------------------------------------------------------ */
 
-/* Adds a response header. Names and values with CR, LF or NUL are refused (BK_EINVAL): they
- * would let a value inject headers. Content-Length, Date and Server are set by brisk. */
+/* Sets response header `name` to `value`, replacing any header of that name. The name must be
+ * an RFC 9110 token and the value free of control characters (CR, LF, NUL...): BK_EINVAL
+ * otherwise. Content-Length, Transfer-Encoding and Connection are brisk's (BK_EINVAL): it
+ * frames every response itself. Server and Date set here replace brisk's. */
 int bk_set_header(bk_req *req, const char *name, const char *value);
-/* Sends the whole response: status, content type and body (copied). Returns 0, BK_EINVAL when
- * a response was already sent, BK_ECANCELED when the client is gone, or BK_ENOMEM. */
+/* Adds a response header, keeping others of the same name (Set-Cookie). Same rules. */
+int bk_add_header(bk_req *req, const char *name, const char *value);
+/* The value of response header `name` set so far (case-insensitive; the first), or NULL. */
+const char *bk_response_header(const bk_req *req, const char *name);
+/* Removes every response header named `name`. Returns 0 or BK_ENOENT when there was none. */
+int bk_remove_header(bk_req *req, const char *name);
+/* The status of the response sent so far, 0 before one was. */
+int bk_response_status(const bk_req *req);
+/* Sends the whole response: status, content type (NULL for none) and body (copied). `status`
+ * must be a final one (200-599: a 1xx would leave the client waiting). 204 and 304 go out
+ * without body and Content-Length; HEAD requests get the headers only. Returns 0, BK_EINVAL for
+ * a bad status or content type or when a response was already sent, BK_ECANCELED when the
+ * client is gone, or BK_ENOMEM. */
 int bk_send(bk_req *req, int status, const char *content_type, const void *body, size_t len);
 /* bk_send with application/json and a NUL-terminated body that is already JSON. */
 int bk_send_json(bk_req *req, int status, const char *json);
@@ -227,19 +260,27 @@ int bk_send_text(bk_req *req, int status, const char *text);
 /* Sends {"detail": detail} with `status`, FastAPI's shape for HTTP errors. */
 int bk_send_error(bk_req *req, int status, const char *detail);
 /* Starts a JSON response with `status`: write the body with the returned writer, then call
- * bk_json_send(). Returns NULL when a response was already sent or memory ran out. */
+ * bk_json_send(). Returns NULL when a response was already sent, the status is not a final one,
+ * or memory ran out. */
 bk_json *bk_json_begin(bk_req *req, int status);
-/* Finishes the response started by bk_json_begin. Returns 0, or the writer's error (a 500 is sent).
- */
+/* Finishes the response started by bk_json_begin. Returns 0, or the writer's error (a 500 is
+ * sent). */
 int bk_json_send(bk_req *req);
 
-/* ---- awaiting ------------------------------------------------------------------------- */
+/* ---- tasks and awaiting --------------------------------------------------------------- */
 
-/* Suspends the calling request for `ms` milliseconds while the worker serves others. Returns 0,
- * or BK_ECANCELED at once or early when the client went away or the server is stopping: the
- * handler should then return promptly (anything it sends is dropped). */
+/* The task a request's handler runs as: what awaiting functions take. */
+bk_task *bk_req_task(bk_req *req);
+/* Suspends `task` for `ms` milliseconds while the worker serves others. Returns 0, BK_ECANCELED
+ * (at once or early) when the task is cancelled — its client went away or the server is
+ * stopping: return promptly then, anything sent is dropped — or BK_EINVAL when not called from
+ * `task` itself. */
+int bk_task_sleep(bk_task *task, uint64_t ms);
+/* Nonzero once `task` was cancelled; every await of a cancelled task returns BK_ECANCELED. */
+int bk_task_cancelled(const bk_task *task);
+/* bk_task_sleep on the request's task: `await asyncio.sleep(ms / 1000)` in a handler. */
 int bk_sleep(bk_req *req, uint64_t ms);
-/* Returns nonzero when the request was cancelled (client gone, shutdown grace period over). */
+/* bk_task_cancelled of the request's task. */
 int bk_req_cancelled(const bk_req *req);
 
 /* A cleanup to run when the request ends, however it ends (answered, cancelled, failed): use it

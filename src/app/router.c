@@ -8,9 +8,9 @@
 /* One registered (method, pattern). Param names live per route, not per trie node: "/i/{a}/x"
  * and "/i/{b}/y" share the {param} node but name their parameter differently. */
 typedef struct route {
-    bk_route_target target;
+    bk__route_target target;
     int nparams;
-    const char *names[BK_MAX_PARAMS];
+    const char *names[BK__MAX_PARAMS];
     char text[]; /* the pattern, then each name NUL-terminated: both fit in 2 * (len + 1) */
 } route;
 
@@ -26,7 +26,7 @@ struct rnode {
     char label[];
 };
 
-struct bk_router {
+struct bk__router {
     rnode *root;
 };
 
@@ -121,7 +121,7 @@ static int validate_pattern(const char *pattern)
 {
     if (!pattern || pattern[0] != '/')
         return BK_EINVAL;
-    segment names[BK_MAX_PARAMS];
+    segment names[BK__MAX_PARAMS];
     int nnames = 0, after_rest = 0, rc;
     seg_iter it;
     segment s;
@@ -131,7 +131,7 @@ static int validate_pattern(const char *pattern)
             return BK_EINVAL;
         if (s.kind == SEG_STATIC)
             continue;
-        if (nnames == BK_MAX_PARAMS || name_taken(names, nnames, &s))
+        if (nnames == BK__MAX_PARAMS || name_taken(names, nnames, &s))
             return BK_EINVAL;
         names[nnames++] = s;
         after_rest = s.kind == SEG_REST;
@@ -148,7 +148,7 @@ static route *route_new(const char *pattern, bk_handler handler, void *udata)
     if (!rt)
         return NULL;
     memcpy(rt->text, pattern, len + 1);
-    rt->target = (bk_route_target){handler, udata, rt->text};
+    rt->target = (bk__route_target){handler, udata, rt->text};
     rt->nparams = 0;
     char *names = rt->text + len + 1;
     seg_iter it;
@@ -281,9 +281,9 @@ static rnode *node_for_pattern(rnode *root, const char *pattern)
 
 /* ---- public API: building ------------------------------------------------------------- */
 
-bk_router *bk_router_new(void)
+bk__router *bk__router_new(void)
 {
-    bk_router *r = malloc(sizeof(*r));
+    bk__router *r = malloc(sizeof(*r));
     if (!r)
         return NULL;
     r->root = node_new("", 0);
@@ -294,7 +294,7 @@ bk_router *bk_router_new(void)
     return r;
 }
 
-void bk_router_free(bk_router *r)
+void bk__router_free(bk__router *r)
 {
     if (!r)
         return;
@@ -302,8 +302,8 @@ void bk_router_free(bk_router *r)
     free(r);
 }
 
-int bk_router_add(bk_router *r, bk_method method, const char *pattern, bk_handler handler,
-                  void *udata)
+int bk__router_add(bk__router *r, bk_method method, const char *pattern, bk_handler handler,
+                   void *udata)
 {
     if (!r || (unsigned)method >= BK_METHOD_COUNT || !handler)
         return BK_EINVAL;
@@ -328,7 +328,7 @@ int bk_router_add(bk_router *r, bk_method method, const char *pattern, bk_handle
 typedef struct match_ctx {
     const char *end;
     unsigned method; /* BK_METHOD_COUNT or above: unknown, never found */
-    bk_match *m;
+    bk__match *m;
     const route *found;
     unsigned found_methods;
     unsigned allowed; /* union over every node the path reached, for a 405's Allow */
@@ -400,14 +400,14 @@ static int match_from(match_ctx *c, const rnode *n, const char *seg, int nparams
     return 0;
 }
 
-bk_route_result bk_router_match(const bk_router *r, bk_method method, const char *path, size_t len,
-                                bk_match *m)
+bk__route_result bk__router_match(const bk__router *r, bk_method method, const char *path,
+                                  size_t len, bk__match *m)
 {
     m->target = NULL;
     m->allowed = 0;
     m->nparams = 0;
     if (len == 0 || path[0] != '/')
-        return BK_ROUTE_NOT_FOUND;
+        return BK__ROUTE_NOT_FOUND;
     match_ctx c = {path + len, (unsigned)method, m, NULL, 0, 0};
     if (match_from(&c, r->root, len > 1 ? path + 1 : NULL, 0)) {
         m->target = &c.found->target;
@@ -415,16 +415,21 @@ bk_route_result bk_router_match(const bk_router *r, bk_method method, const char
         m->nparams = c.found->nparams;
         for (int i = 0; i < m->nparams; i++)
             m->params[i].name = c.found->names[i];
-        return BK_ROUTE_FOUND;
+        return BK__ROUTE_FOUND;
     }
     m->allowed = c.allowed;
-    return c.allowed ? BK_ROUTE_METHOD_NOT_ALLOWED : BK_ROUTE_NOT_FOUND;
+    return c.allowed ? BK__ROUTE_METHOD_NOT_ALLOWED : BK__ROUTE_NOT_FOUND;
 }
 
-size_t bk_router_allow(unsigned allowed, char *buf, size_t size)
+const char *bk__method_name(bk_method m)
 {
     static const char *const names[BK_METHOD_COUNT] = {"GET",    "HEAD",  "POST",   "PUT",
                                                        "DELETE", "PATCH", "OPTIONS"};
+    return (unsigned)m < BK_METHOD_COUNT ? names[m] : NULL;
+}
+
+size_t bk__router_allow(unsigned allowed, char *buf, size_t size)
+{
     size_t len = 0;
     if (size == 0)
         return 0;
@@ -433,7 +438,7 @@ size_t bk_router_allow(unsigned allowed, char *buf, size_t size)
         if (!(allowed & (1u << i)))
             continue;
         const char *sep = len ? ", " : "";
-        int n = snprintf(buf + len, size - len, "%s%s", sep, names[i]);
+        int n = snprintf(buf + len, size - len, "%s%s", sep, bk__method_name((bk_method)i));
         if (n < 0 || (size_t)n >= size - len)
             return size - 1;
         len += (size_t)n;

@@ -2,55 +2,59 @@
  * routes are registered. Static segments are matched before a {param} segment, which is matched
  * before a trailing {name:path} catch-all (FastAPI/Starlette match in registration order; a trie
  * gives the specific-before-generic order people expect without scanning every route). */
-#ifndef BK_ROUTER_H
-#define BK_ROUTER_H
+#ifndef BK_APP_ROUTER_H
+#define BK_APP_ROUTER_H
 
 #include "brisk.h"
 
-#define BK_MAX_PARAMS 16
+#define BK__MAX_PARAMS 16
 
-typedef struct bk_router bk_router;
+typedef struct bk__router bk__router;
 
 /* What a route leads to. */
-typedef struct bk_route_target {
+typedef struct bk__route_target {
     bk_handler handler;
     void *udata;
     const char *pattern; /* as registered, owned by the router: for logs and OpenAPI */
-} bk_route_target;
+} bk__route_target;
 
 /* One captured path parameter: name from the pattern, value a slice of the matched path. */
-typedef struct bk_param {
+typedef struct bk__param {
     const char *name;
     const char *value;
     size_t value_len;
-} bk_param;
+} bk__param;
 
-typedef enum bk_route_result {
-    BK_ROUTE_FOUND,
-    BK_ROUTE_NOT_FOUND,          /* no route matches the path: 404 */
-    BK_ROUTE_METHOD_NOT_ALLOWED, /* the path matches, the method does not: 405 + Allow */
-} bk_route_result;
+typedef enum bk__route_result {
+    BK__ROUTE_FOUND,
+    BK__ROUTE_NOT_FOUND,          /* no route matches the path: 404 */
+    BK__ROUTE_METHOD_NOT_ALLOWED, /* the path matches, the method does not: 405 + Allow */
+} bk__route_result;
 
-typedef struct bk_match {
-    const bk_route_target *target; /* set when BK_ROUTE_FOUND */
-    unsigned allowed;              /* methods the matched path accepts: bit (1u << bk_method) */
+typedef struct bk__match {
+    const bk__route_target *target; /* set when BK__ROUTE_FOUND */
+    unsigned allowed;               /* methods the matched path accepts: bit (1u << bk_method) */
     int nparams;
-    bk_param params[BK_MAX_PARAMS];
-} bk_match;
+    bk__param params[BK__MAX_PARAMS];
+} bk__match;
 
 /* Creates an empty router, or NULL when out of memory. */
-bk_router *bk_router_new(void);
+bk__router *bk__router_new(void);
 /* Frees the router and everything it owns. */
-void bk_router_free(bk_router *r);
+void bk__router_free(bk__router *r);
 /* Adds a route; see bk_route() in brisk.h for the pattern syntax and results. */
-int bk_router_add(bk_router *r, bk_method method, const char *pattern, bk_handler handler,
-                  void *udata);
+int bk__router_add(bk__router *r, bk_method method, const char *pattern, bk_handler handler,
+                   void *udata);
 /* Looks up `path` (already percent-decoded, `len` bytes, starting with '/') for `method`
  * (BK_METHOD_COUNT for a method brisk has no routes for). HEAD falls back to GET. Parameter
  * values point into `path`. */
-bk_route_result bk_router_match(const bk_router *r, bk_method method, const char *path, size_t len,
-                                bk_match *m);
+bk__route_result bk__router_match(const bk__router *r, bk_method method, const char *path,
+                                  size_t len, bk__match *m);
+/* The name of `m` ("GET"), NULL for BK_METHOD_COUNT. */
+const char *bk__method_name(bk_method m);
+/* The longest Allow value: every method's name and a ", " between each two. */
+#define BK__ALLOW_MAX (sizeof("GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS"))
 /* Writes the Allow header value for `allowed` ("GET, HEAD, POST") into buf; returns its length. */
-size_t bk_router_allow(unsigned allowed, char *buf, size_t size);
+size_t bk__router_allow(unsigned allowed, char *buf, size_t size);
 
 #endif

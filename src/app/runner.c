@@ -1,10 +1,16 @@
-/* The uvicorn-like runner: defaults, command-line flags, bk_run. */
-#include "internal.h"
+/* The uvicorn-like runner: defaults, command-line flags, and bk_run, which owns the process:
+ * its signals, its fd limit, its log lines. Everything it serves with is the library's
+ * bk_server_start / bk_server_stop / bk_server_wait. */
+#include "loop/worker.h"
+#include "util/log.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 void bk_config_default(bk_config *cfg)
 {
@@ -76,7 +82,7 @@ static int parse_seconds(const char *s, double *out)
 static int parse_level(const char *s, bk_log_level *out)
 {
     static const char *const names[] = {"trace", "debug", "info", "warning", "error", "critical"};
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
         if (strcmp(s, names[i]) == 0) {
             *out = (bk_log_level)i;
             return 0;
@@ -157,6 +163,110 @@ int bk_config_parse_args(bk_config *cfg, int argc, char **argv)
     return 0;
 }
 
+/* The main thread's part: turn SIGINT/SIGTERM into a graceful stop, and wait. */
+typedef struct runner {
+    uv_loop_t loop;
+    uv_signal_t sigint, sigterm;
+    uv_async_t exited;
+    bk_server *server;
+    int signals;
+} runner;
+
+static void close_runner_handles(runner *r)
+{
+    uv_close((uv_handle_t *)&r->sigint, NULL);
+    uv_close((uv_handle_t *)&r->sigterm, NULL);
+    uv_close((uv_handle_t *)&r->exited, NULL);
+}
+
+static void on_exited(uv_async_t *a)
+{
+    close_runner_handles(a->data);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    runner *r = h->data;
+    if (++r->signals > 1) {
+        bk__log(BK_LOG_WARNING, "Second signal: exiting at once");
+        fflush(stdout);
+        _exit(1);
+    }
+    bk__log(BK_LOG_INFO, "Shutting down (%s): finishing in-flight requests",
+            signum == SIGINT ? "SIGINT" : "SIGTERM");
+    bk_server_stop(r->server);
+}
+
+static int runner_init(runner *r, bk_server *s)
+{
+    memset(r, 0, sizeof(*r));
+    r->server = s;
+    int err = uv_loop_init(&r->loop);
+    if (err)
+        return err;
+    uv_signal_init(&r->loop, &r->sigint);
+    uv_signal_init(&r->loop, &r->sigterm);
+    err = uv_async_init(&r->loop, &r->exited, on_exited);
+    r->sigint.data = r->sigterm.data = r->exited.data = r;
+    if (!err)
+        err = uv_signal_start(&r->sigint, on_signal, SIGINT);
+    if (!err)
+        err = uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+    if (err) {
+        close_runner_handles(r);
+        uv_run(&r->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&r->loop);
+    }
+    return err;
+}
+
+/* Each connection is a file descriptor: use all the kernel allows, as nginx's
+ * worker_rlimit_nofile does, instead of failing at the distribution's default soft limit. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            bk__log(BK_LOG_WARNING, "cannot raise the open-file limit: %s", strerror(errno));
+    }
+}
+
+static void log_running(const bk_config *cfg, bk_server *s)
+{
+    const char *host = cfg->host;
+    int v6 = strchr(host, ':') != NULL;
+    int n = cfg->workers > 0 ? cfg->workers : (int)uv_available_parallelism();
+    bk__log(BK_LOG_INFO, "brisk running on http://%s%s%s:%d (%d worker%s) (Press CTRL+C to quit)",
+            v6 ? "[" : "", host, v6 ? "]" : "", bk_server_port(s), n, n > 1 ? "s" : "");
+    fflush(stderr);
+}
+
+int bk_run_config(bk_app *app, const bk_config *cfg)
+{
+    bk__log_set_level(cfg->log_level);
+    raise_fd_limit();
+    bk_server *s;
+    int err = bk_server_start(&s, app, cfg);
+    if (err)
+        return 2; /* bk_server_start said why */
+    bk__log(BK_LOG_INFO, "Started server process [%d]", (int)getpid());
+    runner r;
+    err = runner_init(&r, s);
+    if (err) {
+        bk__log(BK_LOG_ERROR, "cannot watch for signals: %s", bk_strerror(err));
+        bk_server_stop(s);
+    } else {
+        log_running(cfg, s);
+        bk__server_notify_exit(s, &r.exited);
+        uv_run(&r.loop, UV_RUN_DEFAULT);
+        uv_loop_close(&r.loop);
+    }
+    bk_server_wait(s);
+    bk__log(BK_LOG_INFO, "Finished server process [%d]", (int)getpid());
+    return err ? 2 : 0;
+}
+
 int bk_run(bk_app *app, int argc, char **argv)
 {
     bk_config cfg;
@@ -166,5 +276,5 @@ int bk_run(bk_app *app, int argc, char **argv)
         return 0;
     if (r != 0)
         return 2;
-    return bk_serve(app, &cfg);
+    return bk_run_config(app, &cfg);
 }

@@ -1,7 +1,8 @@
-/* Request assembly: llhttp callbacks copy the request line and headers of each request into its
- * connection's bk_req, enforce the size limits, and hand complete requests to the connection.
- * Callbacks may see any piece of the stream split anywhere, so every field is appended. */
-#include "internal.h"
+/* Request assembly: llhttp callbacks copy the request line and headers of each request into a
+ * bk_req, enforce the size limits and brisk's framing rules, and pause at the end of each
+ * message. Callbacks may see any piece of the stream split anywhere, so every field is appended.
+ * See parser.h for what the caller gets. */
+#include "http/parser.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,49 +10,48 @@
 
 #define MAX_HEADERS 100
 
-static bk_conn *conn_of(llhttp_t *p)
+static bk__parser *parser_of(llhttp_t *ll)
 {
-    return p->data;
+    return ll->data;
 }
 
 /* Makes llhttp stop with an error; `detail` (a constant) goes in the {"detail": ...} answer. */
-static int reject_with(bk_conn *c, int status, const char *detail)
+static int reject_with(bk__parser *c, int status, const char *detail)
 {
     c->error_status = status;
     c->error_detail = detail;
     return -1;
 }
 
-static int reject(bk_conn *c, int status)
+static int reject(bk__parser *c, int status)
 {
     return reject_with(c, status, NULL);
 }
 
 /* Counts bytes of the header section; the caller answers 431 (or 414) past the limit. */
-static int count_header_bytes(bk_conn *c, size_t len)
+static int count_header_bytes(bk__parser *c, size_t len)
 {
-    c->req.header_bytes += len;
-    return c->req.header_bytes > c->w->cfg->max_header_size ? -1 : 0;
+    c->req->header_bytes += len;
+    return c->req->header_bytes > c->limits->max_header_size ? -1 : 0;
 }
 
 static int on_message_begin(llhttp_t *p)
 {
-    bk_conn *c = conn_of(p);
-    bk_req_reset(&c->req);
-    c->state = BK_CONN_HEAD;
-    c->got_bytes = 1;
-    bk_tq_set(c->w, c, BK_TQ_HEADER);
+    bk__parser *c = parser_of(p);
+    bk__req_reset(c->req);
+    c->started = 1;
+    c->in_field = c->in_value = c->header_open = 0;
     return 0;
 }
 
 static int on_url(llhttp_t *p, const char *at, size_t len)
 {
-    bk_conn *c = conn_of(p);
-    bk_req *r = &c->req;
+    bk__parser *c = parser_of(p);
+    bk_req *r = c->req;
     if (r->url_len == 0)
         r->url_off = (uint32_t)r->raw.len;
     r->url_len += (uint32_t)len;
-    if (r->url_len > c->w->cfg->max_url_size)
+    if (r->url_len > c->limits->max_url_size)
         return reject(c, 414);
     if (count_header_bytes(c, len))
         return reject(c, 431);
@@ -60,8 +60,8 @@ static int on_url(llhttp_t *p, const char *at, size_t len)
 
 static int on_url_complete(llhttp_t *p)
 {
-    bk_conn *c = conn_of(p);
-    if (bk_buf_append(&c->req.raw, "", 1))
+    bk__parser *c = parser_of(p);
+    if (bk_buf_append(&c->req->raw, "", 1))
         return reject(c, 503);
     return 0;
 }
@@ -71,7 +71,7 @@ static int grow_headers(bk_req *r)
     if (r->nheaders < r->headers_cap)
         return 0;
     uint32_t cap = r->headers_cap ? r->headers_cap * 2 : 16;
-    bk_header *h = realloc(r->headers, cap * sizeof(*h));
+    bk__header *h = realloc(r->headers, cap * sizeof(*h));
     if (!h)
         return -1;
     r->headers = h;
@@ -81,18 +81,18 @@ static int grow_headers(bk_req *r)
 
 static int on_header_field(llhttp_t *p, const char *at, size_t len)
 {
-    bk_conn *c = conn_of(p);
-    bk_req *r = &c->req;
-    if (!r->in_field) {
+    bk__parser *c = parser_of(p);
+    bk_req *r = c->req;
+    if (!c->in_field) {
         if (r->nheaders >= MAX_HEADERS || grow_headers(r))
             return reject(c, 431);
-        bk_header *h = &r->headers[r->nheaders];
+        bk__header *h = &r->headers[r->nheaders];
         h->name_off = (uint32_t)r->raw.len;
         h->name_len = 0;
         h->value_len = 0;
         h->value_off = 0;
-        r->in_field = 1;
-        r->header_open = 1;
+        c->in_field = 1;
+        c->header_open = 1;
     }
     if (count_header_bytes(c, len))
         return reject(c, 431);
@@ -102,18 +102,18 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
 
 static int on_header_field_complete(llhttp_t *p)
 {
-    bk_conn *c = conn_of(p);
+    bk__parser *c = parser_of(p);
     /* ": value": llhttp reports an empty name (a zero-length span) */
-    if (!c->req.in_field || c->req.headers[c->req.nheaders].name_len == 0)
+    if (!c->in_field || c->req->headers[c->req->nheaders].name_len == 0)
         return reject_with(c, 400, "Empty header name");
-    c->req.in_field = 0;
+    c->in_field = 0;
     if (count_header_bytes(c, 4)) /* ": " and CRLF, once per header however it was split */
         return reject(c, 431);
-    return bk_buf_append(&c->req.raw, "", 1) ? reject(c, 503) : 0;
+    return bk_buf_append(&c->req->raw, "", 1) ? reject(c, 503) : 0;
 }
 
 /* The byte before `at`, looking back across the read boundary when `at` starts this read. */
-static int skips_back_to_lf(const bk_conn *c, const char *at)
+static int skips_back_to_lf(const bk__parser *c, const char *at)
 {
     const char *q = at;
     while (q > c->parse_start && (q[-1] == ' ' || q[-1] == '\t'))
@@ -124,19 +124,19 @@ static int skips_back_to_lf(const bk_conn *c, const char *at)
 
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
-    bk_conn *c = conn_of(p);
-    bk_req *r = &c->req;
-    if (!r->header_open)
+    bk__parser *c = parser_of(p);
+    bk_req *r = c->req;
+    if (!c->header_open)
         return reject_with(c, 400, "Empty header name");
     /* A value never starts right after a line break, except in obs-fold ("X: a\r\n b"), which
      * llhttp unfolds even in strict mode; RFC 9112 lets us reject it, and folded framing
      * headers are a smuggling vector. */
     if (len && skips_back_to_lf(c, at)) /* an empty value comes as a 0-byte span after CRLF */
         return reject_with(c, 400, "Header line folding (obs-fold) is not allowed");
-    bk_header *h = &r->headers[r->nheaders];
-    if (!r->in_value) {
+    bk__header *h = &r->headers[r->nheaders];
+    if (!c->in_value) {
         h->value_off = (uint32_t)r->raw.len;
-        r->in_value = 1;
+        c->in_value = 1;
     }
     if (count_header_bytes(c, len))
         return reject(c, 431);
@@ -146,19 +146,19 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
 
 static int on_header_value_complete(llhttp_t *p)
 {
-    bk_conn *c = conn_of(p);
-    bk_req *r = &c->req;
-    if (!r->header_open)
+    bk__parser *c = parser_of(p);
+    bk_req *r = c->req;
+    if (!c->header_open)
         return reject_with(c, 400, "Empty header name");
-    bk_header *h = &r->headers[r->nheaders];
-    if (!r->in_value) /* an empty value: llhttp calls no on_header_value */
+    bk__header *h = &r->headers[r->nheaders];
+    if (!c->in_value) /* an empty value: llhttp calls no on_header_value */
         h->value_off = (uint32_t)r->raw.len;
     while (h->value_len && (r->raw.data[h->value_off + h->value_len - 1] == ' ' ||
                             r->raw.data[h->value_off + h->value_len - 1] == '\t'))
         h->value_len--; /* trailing OWS is not part of the value (RFC 9110 §5.5) */
     r->raw.len = h->value_off + h->value_len;
-    r->in_value = 0;
-    r->header_open = 0;
+    c->in_value = 0;
+    c->header_open = 0;
     r->nheaders++;
     return bk_buf_append(&r->raw, "", 1) ? reject(c, 503) : 0;
 }
@@ -167,7 +167,7 @@ static int on_header_value_complete(llhttp_t *p)
  * span may end a read, and then its terminator starts the next one. */
 static int on_version(llhttp_t *p, const char *at, size_t len)
 {
-    bk_conn *c = conn_of(p);
+    bk__parser *c = parser_of(p);
     c->version_end = at + len;
     c->version_read = c->reads;
     return 0;
@@ -175,7 +175,7 @@ static int on_version(llhttp_t *p, const char *at, size_t len)
 
 static int on_version_complete(llhttp_t *p)
 {
-    bk_conn *c = conn_of(p);
+    bk__parser *c = parser_of(p);
     const char *term = c->version_read == c->reads ? c->version_end : c->parse_start;
     if (term < c->parse_end && *term != '\r')
         return reject_with(c, 400, "Request line must end with CRLF");
@@ -222,8 +222,8 @@ static int check_transfer_encoding(const bk_req *r, const llhttp_t *p, const cha
 {
     int seen = 0, chunked_last = 0, others = 0;
     for (uint32_t i = 0; i < r->nheaders; i++) {
-        const bk_header *h = &r->headers[i];
-        if (!bk_header_is(r, h, "transfer-encoding"))
+        const bk__header *h = &r->headers[i];
+        if (!bk__header_is(r->raw.data, h, "transfer-encoding"))
             continue;
         seen = 1;
         const char *v = r->raw.data + h->value_off, *end = v + h->value_len;
@@ -261,8 +261,8 @@ static int check_host(const bk_req *r, const llhttp_t *p, const char **why)
 {
     int hosts = 0;
     for (uint32_t i = 0; i < r->nheaders; i++) {
-        const bk_header *h = &r->headers[i];
-        if (!bk_header_is(r, h, "host"))
+        const bk__header *h = &r->headers[i];
+        if (!bk__header_is(r->raw.data, h, "host"))
             continue;
         hosts++;
         const char *v = r->raw.data + h->value_off;
@@ -280,9 +280,9 @@ static int check_host(const bk_req *r, const llhttp_t *p, const char **why)
 
 static int on_chunk_header(llhttp_t *p)
 {
-    bk_conn *c = conn_of(p);
+    bk__parser *c = parser_of(p);
     /* llhttp holds the announced chunk size here: refuse it before reading the chunk */
-    if (p->content_length > c->w->cfg->max_body_size - c->req.body.len)
+    if (p->content_length > c->limits->max_body_size - c->req->body.len)
         return reject(c, 413);
     return 0;
 }
@@ -290,20 +290,22 @@ static int on_chunk_header(llhttp_t *p)
 /* Known as soon as the request line has it: a refusal of a HEAD request must have no body. */
 static int on_method_complete(llhttp_t *p)
 {
-    conn_of(p)->req.method = (uint8_t)method_of(p->method);
+    bk__parser *c = parser_of(p);
+    c->req->method = (uint8_t)method_of(p->method);
+    c->req->method_name = llhttp_method_name((llhttp_method_t)p->method);
     return 0;
 }
 
 static int on_headers_complete(llhttp_t *p)
 {
-    bk_conn *c = conn_of(p);
-    bk_req *r = &c->req; /* r->method was set by on_method_complete */
+    bk__parser *c = parser_of(p);
+    bk_req *r = c->req; /* r->method was set by on_method_complete */
     r->http_minor = p->http_minor;
     r->keep_alive = (uint8_t)llhttp_should_keep_alive(p);
     if (p->upgrade) /* no WebSocket or h2c yet: answer the request as plain HTTP */
         p->upgrade = 0;
     int has_body = (p->flags & F_CHUNKED) || ((p->flags & F_CONTENT_LENGTH) && p->content_length);
-    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c->w->cfg->max_body_size)
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c->limits->max_body_size)
         return reject(c, 413);
     if (p->http_major != 1)
         return reject_with(c, 505, "Only HTTP/1.0 and HTTP/1.1 are supported");
@@ -314,59 +316,103 @@ static int on_headers_complete(llhttp_t *p)
     if (bad)
         return reject_with(c, bad, why);
     const char *detail = NULL;
-    int status = bk_req_split_url(r, &detail);
-    if (status)
-        return reject_with(c, status, detail);
-    if (has_body) {
-        c->state = BK_CONN_BODY;
-        bk_tq_set(c->w, c, BK_TQ_BODY);
-        if (p->http_minor == 1 && expects_continue(r)) { /* 1.x only, checked above */
-            static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-            if (bk_conn_write_now(c, cont, sizeof(cont) - 1))
-                return reject(c, 503);
-        }
-    }
+    int err = bk__req_split_url(r, &detail);
+    if (err)
+        return err == BK_ENOMEM ? reject(c, 503) : reject_with(c, 400, detail);
+    c->head_done = 1;
+    c->body_expected = (uint8_t)has_body;
+    /* 1.x only (checked above); 1.0 clients do not know 100 Continue */
+    c->expect_continue = (uint8_t)(has_body && p->http_minor == 1 && expects_continue(r));
     return 0;
 }
 
 static int on_body(llhttp_t *p, const char *at, size_t len)
 {
-    bk_conn *c = conn_of(p);
-    bk_req *r = &c->req;
-    if (r->body.len + len > c->w->cfg->max_body_size)
+    bk__parser *c = parser_of(p);
+    bk_req *r = c->req;
+    if (r->body.len + len > c->limits->max_body_size)
         return reject(c, 413);
     return bk_buf_append(&r->body, at, len) ? reject(c, 503) : 0;
 }
 
+/* Always pause at the end of a message: the caller handles it before the next one is parsed. */
 static int on_message_complete(llhttp_t *p)
 {
-    bk_conn *c = conn_of(p);
-    if (!c->req.keep_alive || c->w->draining)
-        c->closing = 1;
-    if (bk_conn_dispatch(c))
-        return HPE_PAUSED; /* the handler awaits: later requests wait their turn */
-    /* Stop at the boundary when no more requests should be parsed now: the connection closes,
-     * or the client is not reading its responses (do not buffer without bound). */
-    if (c->closing || c->paused_write)
-        return HPE_PAUSED;
-    return 0;
+    (void)p;
+    return HPE_PAUSED;
 }
 
-void bk_parser_settings_init(llhttp_settings_t *s)
+static const llhttp_settings_t *parser_settings(void)
 {
-    llhttp_settings_init(s);
-    s->on_message_begin = on_message_begin;
-    s->on_url = on_url;
-    s->on_url_complete = on_url_complete;
-    s->on_header_field = on_header_field;
-    s->on_header_field_complete = on_header_field_complete;
-    s->on_header_value = on_header_value;
-    s->on_header_value_complete = on_header_value_complete;
-    s->on_method_complete = on_method_complete;
-    s->on_version = on_version;
-    s->on_version_complete = on_version_complete;
-    s->on_chunk_header = on_chunk_header;
-    s->on_headers_complete = on_headers_complete;
-    s->on_body = on_body;
-    s->on_message_complete = on_message_complete;
+    static llhttp_settings_t s;
+    static int ready;
+    if (!ready) { /* idempotent: racing threads write the same values */
+        llhttp_settings_init(&s);
+        s.on_message_begin = on_message_begin;
+        s.on_url = on_url;
+        s.on_url_complete = on_url_complete;
+        s.on_header_field = on_header_field;
+        s.on_header_field_complete = on_header_field_complete;
+        s.on_header_value = on_header_value;
+        s.on_header_value_complete = on_header_value_complete;
+        s.on_method_complete = on_method_complete;
+        s.on_version = on_version;
+        s.on_version_complete = on_version_complete;
+        s.on_chunk_header = on_chunk_header;
+        s.on_headers_complete = on_headers_complete;
+        s.on_body = on_body;
+        s.on_message_complete = on_message_complete;
+        ready = 1;
+    }
+    return &s;
+}
+
+void bk__parser_init(bk__parser *p, const bk__http_limits *limits, bk_req *req)
+{
+    memset(p, 0, sizeof(*p));
+    p->limits = limits;
+    p->req = req;
+    llhttp_init(&p->ll, HTTP_REQUEST, parser_settings());
+    p->ll.data = p;
+}
+
+/* Keeps the last significant byte of what was parsed, for checks that look back across reads
+ * (obs-fold detection above). */
+static void remember_tail(bk__parser *p, const char *data, size_t len)
+{
+    while (len && (data[len - 1] == ' ' || data[len - 1] == '\t'))
+        len--;
+    if (len)
+        p->tail_byte = data[len - 1];
+}
+
+bk__parse_result bk__parser_execute(bk__parser *p, const char *data, size_t len, size_t *used)
+{
+    p->parse_start = data;
+    p->parse_end = data + len;
+    p->reads++;
+    llhttp_errno_t err = llhttp_execute(&p->ll, data, len);
+    *used = err == HPE_PAUSED ? (size_t)(llhttp_get_error_pos(&p->ll) - data) : len;
+    remember_tail(p, data, *used);
+    if (err == HPE_OK)
+        return BK__PARSE_MORE;
+    if (err == HPE_PAUSED)
+        return BK__PARSE_MESSAGE;
+    if (!p->error_status)
+        p->error_status = 400;
+    if (!p->error_detail && p->error_status == 400)
+        p->error_detail = llhttp_get_error_reason(&p->ll);
+    return BK__PARSE_ERROR;
+}
+
+void bk__parser_next(bk__parser *p)
+{
+    p->started = p->head_done = p->body_expected = p->expect_continue = 0;
+    if (llhttp_get_errno(&p->ll) == HPE_PAUSED)
+        llhttp_resume(&p->ll);
+}
+
+const char *bk__parser_error_name(const bk__parser *p)
+{
+    return llhttp_errno_name(llhttp_get_errno(&p->ll));
 }

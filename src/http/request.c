@@ -1,30 +1,30 @@
 /* Request accessors, URL decoding and the request's own resources (allocations, deferred calls). */
-#include "internal.h"
+#include "http/request.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-struct bk_defer_node {
-    bk_defer_node *next;
+struct bk__defer_node {
+    bk__defer_node *next;
     void (*fn)(void *arg);
     void *arg;
 };
 
-struct bk_alloc_node {
-    bk_alloc_node *next;
+struct bk__alloc_node {
+    bk__alloc_node *next;
     max_align_t data[];
 };
 
-static const char *const method_names[] = {"GET",    "HEAD",  "POST",   "PUT",
-                                           "DELETE", "PATCH", "OPTIONS"};
+/* Past this, a finished request's buffer is freed rather than kept for the next request: a large
+ * upload or response should not pin its memory to an idle keep-alive connection. */
+#define KEEP_BUFFER_MAX (64 * 1024)
 
-void bk_req_reset(bk_req *req)
+void bk__req_reset(bk_req *req)
 {
     req->raw.len = 0;
     req->body.len = 0;
-    req->res_headers.len = 0;
-    req->res_body.len = 0;
+    bk__response_clear(req);
     req->nheaders = 0;
     req->url_off = req->url_len = 0;
     req->path_off = req->path_len = 0;
@@ -33,44 +33,42 @@ void bk_req_reset(bk_req *req)
     req->target = NULL;
     req->nparams = 0;
     req->method = BK_METHOD_COUNT;
-    req->in_field = req->in_value = 0;
-    req->cancelled = 0;
-    req->responded = 0;
-    req->json_open = 0;
-    req->status = 0;
-    req->content_type = NULL;
+    req->method_name = NULL;
+    req->task.cancelled = 0;
 }
 
-void bk_req_end(bk_req *req)
+void bk__req_end(bk_req *req)
 {
     while (req->defers) {
-        bk_defer_node *d = req->defers;
+        bk__defer_node *d = req->defers;
         req->defers = d->next;
         d->fn(d->arg);
         free(d);
     }
     while (req->allocs) {
-        bk_alloc_node *a = req->allocs;
+        bk__alloc_node *a = req->allocs;
         req->allocs = a->next;
         free(a);
     }
-    /* A large upload or response should not pin its memory to an idle keep-alive connection. */
-    if (req->body.cap > 64 * 1024)
+    if (req->body.cap > KEEP_BUFFER_MAX)
         bk_buf_free(&req->body);
-    if (req->res_body.cap > 64 * 1024)
+    if (req->res_body.cap > KEEP_BUFFER_MAX)
         bk_buf_free(&req->res_body);
 }
 
-void bk_req_free(bk_req *req)
+void bk__req_free(bk_req *req)
 {
-    bk_req_end(req);
+    bk__req_end(req);
     bk_buf_free(&req->raw);
     bk_buf_free(&req->body);
-    bk_buf_free(&req->res_headers);
+    bk_buf_free(&req->res_raw);
     bk_buf_free(&req->res_body);
     free(req->headers);
     req->headers = NULL;
     req->headers_cap = 0;
+    free(req->res_headers);
+    req->res_headers = NULL;
+    req->res_cap = 0;
 }
 
 static int hex_value(char ch)
@@ -104,7 +102,7 @@ static size_t percent_decode(char *dst, const char *src, size_t len, int plus_is
     return o;
 }
 
-int bk_req_split_url(bk_req *req, const char **detail)
+int bk__req_split_url(bk_req *req, const char **detail)
 {
     const char *url = req->raw.data + req->url_off;
     size_t len = req->url_len;
@@ -112,16 +110,16 @@ int bk_req_split_url(bk_req *req, const char **detail)
         /* absolute-form (a proxy request) and asterisk-form are not for an origin server */
         if (!(len == 1 && url[0] == '*')) {
             *detail = "Request target must be a path (origin-form)";
-            return 400;
+            return BK_EINVAL;
         }
     }
     if (memchr(url, '#', len)) {
         *detail = "Request target must not contain a fragment";
-        return 400;
+        return BK_EINVAL;
     }
     if (url[0] == '*' && req->method != BK_OPTIONS) {
         *detail = "Asterisk-form is only for OPTIONS";
-        return 400;
+        return BK_EINVAL;
     }
     const char *q = memchr(url, '?', len);
     size_t path_len = q ? (size_t)(q - url) : len;
@@ -134,13 +132,13 @@ int bk_req_split_url(bk_req *req, const char **detail)
     }
     size_t path_off = req->raw.len;
     if (bk_buf_reserve(&req->raw, path_len + 1 + req->query_len + 1))
-        return 503;
+        return BK_ENOMEM;
     url = req->raw.data + req->url_off; /* reserve may have moved the buffer */
     char *dst = req->raw.data + path_off;
     size_t n = percent_decode(dst, url, path_len, 0);
     if (memchr(dst, '\0', n)) { /* %00 would cut the path short in C strings: refuse, like nginx */
         *detail = "Path contains an encoded NUL byte";
-        return 400;
+        return BK_EINVAL;
     }
     dst[n] = '\0';
     req->path_off = (uint32_t)path_off;
@@ -164,8 +162,8 @@ bk_method bk_req_method(const bk_req *req)
 const char *bk_req_method_name(const bk_req *req)
 {
     if (req->method < BK_METHOD_COUNT)
-        return method_names[req->method];
-    return llhttp_method_name((llhttp_method_t)req->conn->parser.method);
+        return bk__method_name((bk_method)req->method);
+    return req->method_name ? req->method_name : "?";
 }
 
 const char *bk_req_path(const bk_req *req)
@@ -185,16 +183,16 @@ const char *bk_req_body(const bk_req *req, size_t *len)
     return req->body.len ? req->body.data : NULL;
 }
 
-int bk_header_is(const bk_req *req, const bk_header *h, const char *name)
+int bk__header_is(const char *buf, const bk__header *h, const char *name)
 {
     size_t name_len = strlen(name);
-    return h->name_len == name_len && strncasecmp(req->raw.data + h->name_off, name, name_len) == 0;
+    return h->name_len == name_len && strncasecmp(buf + h->name_off, name, name_len) == 0;
 }
 
 const char *bk_req_header(const bk_req *req, const char *name)
 {
     for (uint32_t i = 0; i < req->nheaders; i++)
-        if (bk_header_is(req, &req->headers[i], name))
+        if (bk__header_is(req->raw.data, &req->headers[i], name))
             return req->raw.data + req->headers[i].value_off;
     return NULL;
 }
@@ -207,25 +205,40 @@ const char *bk_req_param(const bk_req *req, const char *name)
     return NULL;
 }
 
+/* Does the raw query key [k, k + klen) decode (%XX, '+' as space) to exactly `name`? Compared as
+ * it decodes, so a key of any length can match. */
+static int query_key_is(const char *k, size_t klen, const char *name)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < klen; i++, n++) {
+        char ch = k[i];
+        int hi, lo;
+        if (ch == '%' && i + 2 < klen && (hi = hex_value(k[i + 1])) >= 0 &&
+            (lo = hex_value(k[i + 2])) >= 0) {
+            ch = (char)(hi << 4 | lo);
+            i += 2;
+        } else if (ch == '+') {
+            ch = ' ';
+        }
+        if (name[n] == '\0' || name[n] != ch)
+            return 0;
+    }
+    return name[n] == '\0';
+}
+
 /* Finds `name` among the '&'-separated pairs of the query; returns the raw value or NULL. */
 static const char *query_find(const char *q, size_t qlen, const char *name, size_t *vlen)
 {
-    size_t name_len = strlen(name);
     const char *end = q + qlen;
     while (q < end) {
         const char *amp = memchr(q, '&', (size_t)(end - q));
         const char *pair_end = amp ? amp : end;
         const char *eq = memchr(q, '=', (size_t)(pair_end - q));
         const char *key_end = eq ? eq : pair_end;
-        char key[256];
-        size_t klen = (size_t)(key_end - q);
-        if (klen < sizeof(key)) {
-            klen = percent_decode(key, q, klen, 1);
-            if (klen == name_len && memcmp(key, name, klen) == 0) {
-                const char *v = eq ? eq + 1 : pair_end;
-                *vlen = (size_t)(pair_end - v);
-                return v;
-            }
+        if (query_key_is(q, (size_t)(key_end - q), name)) {
+            const char *v = eq ? eq + 1 : pair_end;
+            *vlen = (size_t)(pair_end - v);
+            return v;
         }
         q = pair_end + 1;
     }
@@ -248,7 +261,7 @@ const char *bk_req_query(bk_req *req, const char *name)
 
 const char *bk_req_peer(const bk_req *req)
 {
-    return bk_conn_peer(req->conn);
+    return req->io ? req->io->peer(req) : "?";
 }
 
 void *bk_req_udata(const bk_req *req)
@@ -258,9 +271,9 @@ void *bk_req_udata(const bk_req *req)
 
 void *bk_req_alloc(bk_req *req, size_t size)
 {
-    if (size > SIZE_MAX - sizeof(bk_alloc_node))
+    if (size > SIZE_MAX - sizeof(bk__alloc_node))
         return NULL;
-    bk_alloc_node *a = malloc(sizeof(*a) + size);
+    bk__alloc_node *a = malloc(sizeof(*a) + size);
     if (!a)
         return NULL;
     a->next = req->allocs;
@@ -270,7 +283,7 @@ void *bk_req_alloc(bk_req *req, size_t size)
 
 int bk_defer(bk_req *req, void (*fn)(void *arg), void *arg)
 {
-    bk_defer_node *d = malloc(sizeof(*d));
+    bk__defer_node *d = malloc(sizeof(*d));
     if (!d) {
         fn(arg);
         return BK_ENOMEM;
@@ -284,5 +297,15 @@ int bk_defer(bk_req *req, void (*fn)(void *arg), void *arg)
 
 int bk_req_cancelled(const bk_req *req)
 {
-    return req->cancelled;
+    return req->task.cancelled;
+}
+
+bk_task *bk_req_task(bk_req *req)
+{
+    return &req->task;
+}
+
+int bk_sleep(bk_req *req, uint64_t ms)
+{
+    return bk_task_sleep(&req->task, ms);
 }

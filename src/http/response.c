@@ -1,11 +1,17 @@
-/* Responses: what handlers call to answer (bk_send*, bk_json_begin), and their serialisation
- * into the connection's output. */
-#include "internal.h"
+/* Responses: what handlers call to answer (bk_send*, bk_json_begin, the header calls), and their
+ * serialisation into the connection's output.
+ *
+ * Headers are kept as name/value pairs until the response is written, so that middleware can
+ * read, replace and remove them; brisk alone writes the framing (Content-Length, Connection,
+ * Transfer-Encoding), so no handler can make a response say one length and carry another. */
+#include "http/request.h"
+#include "util/log.h"
 
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-const char *bk_status_reason(int status)
+const char *bk__status_reason(int status)
 {
     switch (status) {
     case 100:
@@ -87,44 +93,173 @@ const char *bk_status_reason(int status)
     }
 }
 
-static int has_crlf_or_nul(const char *s)
+/* RFC 9110 §5.6.2: token = 1*tchar */
+static int is_tchar(unsigned char ch)
 {
-    return strpbrk(s, "\r\n") != NULL;
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
+        return 1;
+    return ch && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
+}
+
+static int valid_name(const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    for (; *s; s++)
+        if (!is_tchar((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+/* RFC 9110 §5.5: field-value is visible characters, SP, HTAB and obs-text; any other control
+ * character (CR and LF above all) would let a value end the header and start another. */
+static int valid_value(const char *s)
+{
+    if (!s)
+        return 0;
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+            return 0;
+    }
+    return 1;
+}
+
+/* Framing is brisk's: a second Content-Length or a Transfer-Encoding from a handler would make
+ * the response mean different things to different proxies. */
+static int framing_header(const char *name)
+{
+    return strcasecmp(name, "content-length") == 0 || strcasecmp(name, "transfer-encoding") == 0 ||
+           strcasecmp(name, "connection") == 0;
+}
+
+static int check_header(const char *name, const char *value)
+{
+    if (!valid_name(name) || !valid_value(value) || framing_header(name))
+        return BK_EINVAL;
+    return 0;
+}
+
+static const char *res_name(const bk_req *req, const bk__header *h)
+{
+    return req->res_raw.data + h->name_off;
+}
+
+static int res_matches(const bk_req *req, const bk__header *h, const char *name)
+{
+    return h->name_len && bk__header_is(req->res_raw.data, h, name);
+}
+
+static int add_header(bk_req *req, const char *name, const char *value)
+{
+    if (req->nres == req->res_cap) {
+        uint32_t cap = req->res_cap ? req->res_cap * 2 : 8;
+        bk__header *h = realloc(req->res_headers, cap * sizeof(*h));
+        if (!h)
+            return BK_ENOMEM;
+        req->res_headers = h;
+        req->res_cap = cap;
+    }
+    size_t nlen = strlen(name), vlen = strlen(value);
+    bk_buf *raw = &req->res_raw;
+    if (bk_buf_reserve(raw, nlen + vlen + 2))
+        return BK_ENOMEM;
+    bk__header *h = &req->res_headers[req->nres++];
+    h->name_off = (uint32_t)raw->len;
+    h->name_len = (uint32_t)nlen;
+    memcpy(raw->data + raw->len, name, nlen + 1);
+    raw->len += nlen + 1;
+    h->value_off = (uint32_t)raw->len;
+    h->value_len = (uint32_t)vlen;
+    memcpy(raw->data + raw->len, value, vlen + 1);
+    raw->len += vlen + 1;
+    return 0;
+}
+
+/* Marks every header named `name` removed; returns how many there were. */
+static int remove_headers(bk_req *req, const char *name)
+{
+    int n = 0;
+    for (uint32_t i = 0; i < req->nres; i++) {
+        if (res_matches(req, &req->res_headers[i], name)) {
+            req->res_headers[i].name_len = 0;
+            n++;
+        }
+    }
+    return n;
+}
+
+static int replace_header(bk_req *req, const char *name, const char *value)
+{
+    remove_headers(req, name);
+    return add_header(req, name, value);
 }
 
 int bk_set_header(bk_req *req, const char *name, const char *value)
 {
-    if (!name || !value || !*name || has_crlf_or_nul(name) || strchr(name, ':') ||
-        has_crlf_or_nul(value))
-        return BK_EINVAL;
-    bk_buf *h = &req->res_headers;
-    if (bk_buf_append_str(h, name) || bk_buf_append(h, ": ", 2) || bk_buf_append_str(h, value) ||
-        bk_buf_append(h, "\r\n", 2))
-        return BK_ENOMEM;
-    return 0;
+    int err = check_header(name, value);
+    return err ? err : replace_header(req, name, value);
 }
 
-static int may_respond(bk_req *req)
+int bk_add_header(bk_req *req, const char *name, const char *value)
 {
-    if (req->cancelled)
+    int err = check_header(name, value);
+    return err ? err : add_header(req, name, value);
+}
+
+const char *bk_response_header(const bk_req *req, const char *name)
+{
+    for (uint32_t i = 0; i < req->nres; i++)
+        if (res_matches(req, &req->res_headers[i], name))
+            return req->res_raw.data + req->res_headers[i].value_off;
+    return NULL;
+}
+
+int bk_remove_header(bk_req *req, const char *name)
+{
+    return remove_headers(req, name) ? 0 : BK_ENOENT;
+}
+
+int bk_response_status(const bk_req *req)
+{
+    return req->status;
+}
+
+void bk__response_clear(bk_req *req)
+{
+    req->res_raw.len = 0;
+    req->nres = 0;
+    req->res_body.len = 0;
+    req->status = 0;
+    req->responded = 0;
+    req->json_open = 0;
+}
+
+static int may_respond(const bk_req *req, int status)
+{
+    if (req->task.cancelled)
         return BK_ECANCELED;
     if (req->responded || req->json_open)
+        return BK_EINVAL;
+    /* 1xx are interim responses: as a final answer the client would wait for another forever */
+    if (status < 200 || status > 599)
         return BK_EINVAL;
     return 0;
 }
 
 int bk_send(bk_req *req, int status, const char *content_type, const void *body, size_t len)
 {
-    int err = may_respond(req);
+    int err = may_respond(req, status);
     if (err)
         return err;
-    if (status < 100 || status > 999)
+    if (content_type && !valid_value(content_type))
         return BK_EINVAL;
+    if (content_type && (err = replace_header(req, "Content-Type", content_type)) != 0)
+        return err;
     req->res_body.len = 0;
     if (len && bk_buf_append(&req->res_body, body, len))
         return BK_ENOMEM;
     req->status = status;
-    req->content_type = content_type;
     req->responded = 1;
     return 0;
 }
@@ -143,7 +278,7 @@ int bk_send_error(bk_req *req, int status, const char *detail)
 {
     bk_json *j = bk_json_begin(req, status);
     if (!j)
-        return req->cancelled ? BK_ECANCELED : BK_EINVAL;
+        return req->task.cancelled ? BK_ECANCELED : BK_EINVAL;
     bk_json_object_begin(j);
     bk_json_key(j, "detail");
     bk_json_string(j, detail);
@@ -153,7 +288,7 @@ int bk_send_error(bk_req *req, int status, const char *detail)
 
 bk_json *bk_json_begin(bk_req *req, int status)
 {
-    if (may_respond(req) || status < 100 || status > 999)
+    if (may_respond(req, status))
         return NULL;
     req->res_body.len = 0;
     bk_json_init(&req->json, &req->res_body);
@@ -168,17 +303,26 @@ int bk_json_send(bk_req *req)
         return BK_EINVAL;
     req->json_open = 0;
     int err = bk_json_error(&req->json);
-    if (err || req->json.depth != 0) {
-        bk_log(BK_LOG_ERROR, "JSON response of %s %s is malformed (%s): answering 500",
-               bk_req_method_name(req), bk_req_path(req), bk_strerror(err ? err : BK_EINVAL));
+    if (!err && req->json.depth != 0)
+        err = BK_EINVAL;
+    if (!err)
+        err = replace_header(req, "Content-Type", "application/json");
+    if (err) {
+        bk__log(BK_LOG_ERROR, "JSON response of %s %s is malformed (%s): answering 500",
+                bk_req_method_name(req), bk_req_path(req), bk_strerror(err));
         req->res_body.len = 0;
-        return bk_send_error(req, 500, "Internal Server Error") ? BK_ENOMEM
-                                                                : (err ? err : BK_EINVAL);
+        return bk_send_error(req, 500, "Internal Server Error") ? BK_ENOMEM : err;
     }
-    req->content_type = "application/json";
     req->responded = 1;
     return 0;
 }
+
+/* ---- serialisation ------------------------------------------------------------------------ */
+
+#define SERVER_LINE     "Server: brisk\r\n"
+#define STATUS_LINE_MAX (sizeof("HTTP/1.1 999 \r\n") + 40) /* the longest reason is 31 */
+#define CL_LINE_MAX     (sizeof("Content-Length: 18446744073709551615\r\n"))
+#define CONN_LINE_MAX   (sizeof("Connection: keep-alive\r\n"))
 
 /* Writes the decimal digits of v; returns how many. */
 static size_t format_size(char *dst, size_t v)
@@ -194,61 +338,44 @@ static size_t format_size(char *dst, size_t v)
     return n;
 }
 
-static size_t status_line(char *dst, int status)
+static char *put(char *p, const char *s, size_t len)
 {
-    const char *reason = bk_status_reason(status);
-    size_t rlen = strlen(reason);
-    memcpy(dst, "HTTP/1.1 ", 9);
-    size_t n = 9 + format_size(dst + 9, (size_t)status);
-    dst[n++] = ' ';
-    memcpy(dst + n, reason, rlen);
-    n += rlen;
-    memcpy(dst + n, "\r\n", 2);
-    return n + 2;
+    memcpy(p, s, len);
+    return p + len;
 }
 
-/* Appends everything up to the blank line; `body_len` goes in Content-Length. */
-static int write_head(bk_buf *out, int status, const char *content_type, size_t body_len,
-                      const bk_buf *extra, const char *date_hdr, size_t date_len,
-                      const char *connection)
+static char *put_status_line(char *p, int status)
 {
-    size_t ct_len = content_type ? strlen(content_type) : 0;
-    size_t conn_len = connection ? strlen(connection) : 0;
-    size_t extra_len = extra ? extra->len : 0;
-    size_t need = 64 + date_len + ct_len + 16 + 40 + conn_len + extra_len + 2;
-    if (bk_buf_reserve(out, need))
-        return BK_ENOMEM;
-    char *p = out->data + out->len;
-    p += status_line(p, status);
-    memcpy(p, date_hdr, date_len);
-    p += date_len;
-    if (content_type) {
-        memcpy(p, "Content-Type: ", 14);
-        memcpy(p + 14, content_type, ct_len);
-        p += 14 + ct_len;
-        *p++ = '\r';
-        *p++ = '\n';
+    const char *reason = bk__status_reason(status);
+    p = put(p, "HTTP/1.1 ", 9);
+    p += format_size(p, (size_t)status);
+    *p++ = ' ';
+    p = put(p, reason, strlen(reason));
+    return put(p, "\r\n", 2);
+}
+
+static char *put_content_length(char *p, size_t len)
+{
+    p = put(p, "Content-Length: ", 16);
+    p += format_size(p, len);
+    return put(p, "\r\n", 2);
+}
+
+/* brisk's Server and Date lines (`date_hdr` holds both, Server first), minus any of the two
+ * the response sets itself. */
+static char *put_server_date(char *p, const bk_req *req, const char *date_hdr, size_t date_len)
+{
+    size_t server_len = sizeof(SERVER_LINE) - 1;
+    int own_server = 0, own_date = 0;
+    for (uint32_t i = 0; i < req->nres; i++) {
+        own_server |= res_matches(req, &req->res_headers[i], "server");
+        own_date |= res_matches(req, &req->res_headers[i], "date");
     }
-    memcpy(p, "Content-Length: ", 16);
-    p += 16;
-    p += format_size(p, body_len);
-    *p++ = '\r';
-    *p++ = '\n';
-    if (connection) {
-        memcpy(p, "Connection: ", 12);
-        memcpy(p + 12, connection, conn_len);
-        p += 12 + conn_len;
-        *p++ = '\r';
-        *p++ = '\n';
-    }
-    if (extra && extra->len) {
-        memcpy(p, extra->data, extra->len);
-        p += extra->len;
-    }
-    *p++ = '\r';
-    *p++ = '\n';
-    out->len = (size_t)(p - out->data);
-    return 0;
+    if (!own_server)
+        p = put(p, date_hdr, server_len);
+    if (!own_date)
+        p = put(p, date_hdr + server_len, date_len - server_len);
+    return p;
 }
 
 static const char *connection_value(const bk_req *req, int closing)
@@ -260,23 +387,59 @@ static const char *connection_value(const bk_req *req, int closing)
     return NULL;
 }
 
-int bk_response_write(bk_req *req, bk_buf *out, const char *date_hdr, size_t date_len, int closing)
+/* 1xx, 204 and 304 carry no body and no Content-Length (RFC 9110 §6.4.1, §8.6). */
+static int bodiless(int status)
 {
-    size_t body_len = req->res_body.len;
-    int status = req->status;
-    /* 1xx, 204 and 304 carry no body (RFC 9110 §6.4.1). */
-    int bodiless = status < 200 || status == 204 || status == 304;
-    if (write_head(out, status, bodiless ? NULL : req->content_type, bodiless ? 0 : body_len,
-                   &req->res_headers, date_hdr, date_len, connection_value(req, closing)))
-        return BK_ENOMEM;
-    if (bodiless || req->method == BK_HEAD || body_len == 0)
-        return 0;
-    return bk_buf_append(out, req->res_body.data, body_len);
+    return status < 200 || status == 204 || status == 304;
 }
 
-int bk_response_write_error(bk_buf *out, int status, const char *detail, const char *date_hdr,
-                            size_t date_len, int closing, int head_only)
+static size_t head_size(const bk_req *req, size_t date_len)
 {
+    size_t n = STATUS_LINE_MAX + date_len + CL_LINE_MAX + CONN_LINE_MAX + 2;
+    for (uint32_t i = 0; i < req->nres; i++)
+        n += req->res_headers[i].name_len + req->res_headers[i].value_len + 4;
+    return n;
+}
+
+int bk__response_write(const bk_req *req, bk_buf *out, const char *date_hdr, size_t date_len,
+                       int closing)
+{
+    int no_body = bodiless(req->status);
+    size_t body_len = req->res_body.len;
+    int send_body = !no_body && req->method != BK_HEAD && body_len;
+    if (bk_buf_reserve(out, head_size(req, date_len) + (send_body ? body_len : 0)))
+        return BK_ENOMEM;
+    char *p = put_status_line(out->data + out->len, req->status);
+    p = put_server_date(p, req, date_hdr, date_len);
+    for (uint32_t i = 0; i < req->nres; i++) {
+        const bk__header *h = &req->res_headers[i];
+        if (!h->name_len || (no_body && res_matches(req, h, "content-type")))
+            continue;
+        p = put(p, res_name(req, h), h->name_len);
+        p = put(p, ": ", 2);
+        p = put(p, req->res_raw.data + h->value_off, h->value_len);
+        p = put(p, "\r\n", 2);
+    }
+    if (!no_body) /* HEAD: the length the GET would have had */
+        p = put_content_length(p, body_len);
+    const char *conn = connection_value(req, closing);
+    if (conn) {
+        p = put(p, "Connection: ", 12);
+        p = put(p, conn, strlen(conn));
+        p = put(p, "\r\n", 2);
+    }
+    p = put(p, "\r\n", 2);
+    if (send_body)
+        p = put(p, req->res_body.data, body_len);
+    out->len = (size_t)(p - out->data);
+    return 0;
+}
+
+int bk__response_write_refusal(bk_buf *out, int status, const char *detail, const char *date_hdr,
+                               size_t date_len, int head_only)
+{
+    static const char ct[] = "Content-Type: application/json\r\n";
+    static const char close[] = "Connection: close\r\n\r\n";
     bk_buf body = {0};
     int err = bk_buf_append_str(&body, "{\"detail\":");
     if (!err)
@@ -284,10 +447,18 @@ int bk_response_write_error(bk_buf *out, int status, const char *detail, const c
     if (!err)
         err = bk_buf_append(&body, "}", 1);
     if (!err)
-        err = write_head(out, status, "application/json", body.len, NULL, date_hdr, date_len,
-                         closing ? "close" : NULL);
-    if (!err && !head_only)
-        err = bk_buf_append(out, body.data, body.len);
+        err = bk_buf_reserve(out, STATUS_LINE_MAX + date_len + sizeof(ct) + CL_LINE_MAX +
+                                      sizeof(close) + body.len);
+    if (!err) {
+        char *p = put_status_line(out->data + out->len, status);
+        p = put(p, date_hdr, date_len);
+        p = put(p, ct, sizeof(ct) - 1);
+        p = put_content_length(p, body.len);
+        p = put(p, close, sizeof(close) - 1);
+        if (!head_only)
+            p = put(p, body.data, body.len);
+        out->len = (size_t)(p - out->data);
+    }
     bk_buf_free(&body);
     return err;
 }

@@ -1,28 +1,38 @@
-/* The server: binds the listeners, starts the workers, and turns SIGINT/SIGTERM into a graceful
- * drain. The main thread only waits for signals; all requests are served by worker threads. */
-#include "internal.h"
+/* The server: binds the listeners, starts one worker thread each, and stops them on request.
+ *
+ * A library call: it installs no signal handler and changes no process-wide setting (the
+ * runner, src/app/runner.c, does that for a process that is only a server). Worker threads
+ * block asynchronous signals, so SIGINT/SIGTERM reach the application's own threads and a write
+ * to a closed socket fails with EPIPE instead of raising SIGPIPE. */
+#include "loop/worker.h"
+#include "util/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 struct bk_server {
-    uv_loop_t loop;
-    uv_signal_t sigint, sigterm;
-    uv_async_t worker_exit;
-    bk_worker *workers;
+    bk_config cfg;
+    char *host; /* cfg.host points here: the caller's string may go */
+    const bk_app *app;
+    bk__worker *workers;
     int nworkers;
-    atomic_int finished;
-    int signals;
+    int port;
+    uv_mutex_t lock; /* guards what follows: workers report from their threads */
+    uv_cond_t cond;
+    int reported;        /* workers that said they serve or failed */
+    int start_error;     /* the first worker's failure */
+    int finished;        /* workers whose loop ended */
+    uv_async_t *on_exit; /* the runner's: signalled when every worker finished */
 };
 
 static int resolve(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len)
@@ -34,7 +44,7 @@ static int resolve(const char *host, int port, struct sockaddr_storage *ss, sock
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     if (getaddrinfo(host, service, &hints, &res) != 0 || !res)
-        return -1;
+        return BK_EINVAL;
     memcpy(ss, res->ai_addr, res->ai_addrlen);
     *len = res->ai_addrlen;
     freeaddrinfo(res);
@@ -48,17 +58,10 @@ static int sockaddr_port(const struct sockaddr_storage *ss)
     return ntohs(((const struct sockaddr_in *)ss)->sin_port);
 }
 
-static void set_port(struct sockaddr_storage *ss, int port)
-{
-    if (ss->ss_family == AF_INET6)
-        ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-    else
-        ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-}
-
 /* Opens one listening socket. SO_REUSEPORT only with several workers, so that a second server
  * started by mistake on a busy port fails instead of silently sharing it. */
-static int open_listener(struct sockaddr_storage *ss, socklen_t len, int reuseport, int backlog)
+static int open_listener(const struct sockaddr_storage *ss, socklen_t len, int reuseport,
+                         int backlog)
 {
     int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
@@ -66,10 +69,10 @@ static int open_listener(struct sockaddr_storage *ss, socklen_t len, int reusepo
     int one = 1;
     /* Accepted sockets inherit TCP_NODELAY on Linux: set once here, not once per connection.
      * Responses go out in one write per burst, so Nagle would only add delay. */
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
         (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
-        bind(fd, (struct sockaddr *)ss, len) != 0 || listen(fd, backlog) != 0) {
+        bind(fd, (const struct sockaddr *)ss, len) != 0 || listen(fd, backlog) != 0) {
         int err = -errno;
         close(fd);
         return err;
@@ -77,145 +80,224 @@ static int open_listener(struct sockaddr_storage *ss, socklen_t len, int reusepo
     return fd;
 }
 
-static int open_listeners(bk_server *s, const bk_config *cfg, int *port)
+/* The port the first listener got (--port 0: the kernel picks one, the others share it). */
+static int bound_port(int fd, struct sockaddr_storage *ss)
+{
+    socklen_t alen = sizeof(*ss);
+    if (getsockname(fd, (struct sockaddr *)ss, &alen) != 0)
+        return -errno;
+    return sockaddr_port(ss);
+}
+
+static int open_listeners(bk_server *s)
 {
     struct sockaddr_storage ss;
     socklen_t len;
+    const bk_config *cfg = &s->cfg;
     if (resolve(cfg->host, cfg->port, &ss, &len) != 0) {
-        fprintf(stderr, "brisk: cannot resolve host '%s'\n", cfg->host);
-        return -1;
+        bk__log(BK_LOG_ERROR, "cannot resolve host '%s'", cfg->host);
+        return BK_EINVAL;
     }
     for (int i = 0; i < s->nworkers; i++) {
         int fd = open_listener(&ss, len, s->nworkers > 1, cfg->backlog);
+        if (fd >= 0 && i == 0) {
+            s->port = bound_port(fd, &ss);
+            if (s->port < 0) {
+                close(fd);
+                fd = s->port;
+            }
+        }
         if (fd < 0) {
-            fprintf(stderr, "brisk: cannot listen on %s:%d: %s\n", cfg->host, cfg->port,
+            bk__log(BK_LOG_ERROR, "cannot listen on %s:%d: %s", cfg->host, cfg->port,
                     strerror(-fd));
             for (int j = 0; j < i; j++)
                 close(s->workers[j].listen_fd);
-            return -1;
-        }
-        if (i == 0) { /* --port 0: the kernel picks one, the other workers share it */
-            socklen_t alen = sizeof(ss);
-            getsockname(fd, (struct sockaddr *)&ss, &alen);
-            set_port(&ss, sockaddr_port(&ss));
+            return fd;
         }
         s->workers[i].listen_fd = fd;
     }
-    *port = sockaddr_port(&ss);
     return 0;
 }
 
-void bk_server_worker_done(bk_server *s)
+void bk__server_worker_started(bk_server *s, bk__worker *w)
 {
-    atomic_fetch_add(&s->finished, 1);
-    uv_async_send(&s->worker_exit);
+    uv_mutex_lock(&s->lock);
+    if (w->start_error && !s->start_error)
+        s->start_error = w->start_error;
+    w->stoppable = !w->start_error;
+    s->reported++;
+    uv_cond_signal(&s->cond);
+    uv_mutex_unlock(&s->lock);
 }
 
-static void close_main_handles(bk_server *s)
+void bk__server_worker_exiting(bk_server *s, bk__worker *w)
 {
-    uv_close((uv_handle_t *)&s->sigint, NULL);
-    uv_close((uv_handle_t *)&s->sigterm, NULL);
-    uv_close((uv_handle_t *)&s->worker_exit, NULL);
+    uv_mutex_lock(&s->lock);
+    w->stoppable = 0;
+    uv_mutex_unlock(&s->lock);
 }
 
-static void on_worker_exit(uv_async_t *a)
+void bk__server_worker_done(bk_server *s, bk__worker *w)
 {
-    bk_server *s = a->data;
-    if (atomic_load(&s->finished) == s->nworkers)
-        close_main_handles(s);
+    (void)w;
+    uv_mutex_lock(&s->lock);
+    if (++s->finished == s->nworkers && s->on_exit)
+        uv_async_send(s->on_exit);
+    uv_mutex_unlock(&s->lock);
 }
 
-static void on_signal(uv_signal_t *h, int signum)
+void bk__server_notify_exit(bk_server *s, uv_async_t *a)
 {
-    bk_server *s = h->data;
-    if (++s->signals > 1) {
-        bk_log(BK_LOG_WARNING, "Second signal: exiting at once");
-        fflush(stdout);
-        _exit(1);
-    }
-    bk_log(BK_LOG_INFO, "Shutting down (%s): finishing in-flight requests",
-           signum == SIGINT ? "SIGINT" : "SIGTERM");
-    for (int i = 0; i < s->nworkers; i++)
-        bk_worker_stop(&s->workers[i]);
+    uv_mutex_lock(&s->lock);
+    s->on_exit = a;
+    if (s->finished == s->nworkers)
+        uv_async_send(a);
+    uv_mutex_unlock(&s->lock);
 }
 
 static void worker_thread(void *arg)
 {
-    bk_worker_run(arg);
+    bk__worker_run(arg);
 }
 
-static int start_workers(bk_server *s, const bk_app *app, const bk_config *cfg)
+/* Starts the worker threads with every asynchronous signal blocked (a new thread inherits its
+ * creator's mask); the caller's mask is restored after. Returns how many threads run. */
+static int start_threads(bk_server *s)
 {
-    for (int i = 0; i < s->nworkers; i++) {
-        bk_worker *w = &s->workers[i];
-        w->id = i;
+    sigset_t all, old;
+    sigfillset(&all);
+    static const int synchronous[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT};
+    for (size_t i = 0; i < sizeof(synchronous) / sizeof(synchronous[0]); i++)
+        sigdelset(&all, synchronous[i]);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int n = 0;
+    for (; n < s->nworkers; n++) {
+        bk__worker *w = &s->workers[n];
+        w->id = n;
         w->nworkers = s->nworkers;
-        w->app = app;
-        w->cfg = cfg;
+        w->pipeline.app = s->app;
+        w->cfg = &s->cfg;
         w->server = s;
-        if (uv_thread_create(&w->thread, worker_thread, w) != 0) {
-            fprintf(stderr, "brisk: cannot start worker thread %d\n", i);
-            for (int j = i; j < s->nworkers; j++)
-                close(s->workers[j].listen_fd);
-            s->nworkers = i; /* stop and join only the ones running */
-            return -1;
-        }
+        if (uv_thread_create(&w->thread, worker_thread, w) != 0)
+            break;
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return n;
+}
+
+/* Waits until the first `n` workers reported; returns the first start-up error or 0. */
+static int wait_started(bk_server *s, int n)
+{
+    uv_mutex_lock(&s->lock);
+    while (s->reported < n)
+        uv_cond_wait(&s->cond, &s->lock);
+    int err = s->start_error;
+    uv_mutex_unlock(&s->lock);
+    return err;
+}
+
+static void server_free(bk_server *s)
+{
+    uv_cond_destroy(&s->cond);
+    uv_mutex_destroy(&s->lock);
+    free(s->workers);
+    free(s->host);
+    free(s);
+}
+
+static int server_new(bk_server **out, const bk_app *app, const bk_config *cfg)
+{
+    bk_server *s = calloc(1, sizeof(*s));
+    if (!s)
+        return BK_ENOMEM;
+    s->cfg = *cfg;
+    s->app = app;
+    s->nworkers = cfg->workers > 0 ? cfg->workers : (int)uv_available_parallelism();
+    s->host = strdup(cfg->host);
+    s->workers = calloc((size_t)s->nworkers, sizeof(bk__worker));
+    if (!s->host || !s->workers || uv_mutex_init(&s->lock) != 0) {
+        free(s->workers);
+        free(s->host);
+        free(s);
+        return BK_ENOMEM;
+    }
+    if (uv_cond_init(&s->cond) != 0) {
+        uv_mutex_destroy(&s->lock);
+        free(s->workers);
+        free(s->host);
+        free(s);
+        return BK_ENOMEM;
+    }
+    s->cfg.host = s->host;
+    *out = s;
     return 0;
 }
 
-static int init_main_loop(bk_server *s)
+static int check_config(const bk_config *cfg)
 {
-    if (uv_loop_init(&s->loop) != 0)
-        return -1;
-    uv_signal_init(&s->loop, &s->sigint);
-    uv_signal_init(&s->loop, &s->sigterm);
-    uv_async_init(&s->loop, &s->worker_exit, on_worker_exit);
-    s->sigint.data = s->sigterm.data = s->worker_exit.data = s;
-    uv_signal_start(&s->sigint, on_signal, SIGINT);
-    uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+    if (!cfg->host || cfg->port < 0 || cfg->port > 65535 || cfg->workers < 0 || cfg->backlog < 1 ||
+        cfg->stack_size == 0 || !(cfg->graceful_timeout > 0) || !(cfg->keepalive_timeout > 0) ||
+        !(cfg->header_timeout > 0) || !(cfg->body_timeout > 0))
+        return BK_EINVAL;
     return 0;
 }
 
-/* Each connection is a file descriptor: use all the kernel allows, as nginx's
- * worker_rlimit_nofile does, instead of failing at the distribution's default soft limit. */
-static void raise_fd_limit(void)
+int bk_server_start(bk_server **out, const bk_app *app, const bk_config *cfg)
 {
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
+    *out = NULL;
+    if (!app || !cfg || check_config(cfg)) {
+        bk__log(BK_LOG_ERROR, "bk_server_start: invalid configuration");
+        return BK_EINVAL;
     }
+    bk_server *s;
+    int err = server_new(&s, app, cfg);
+    if (err)
+        return err;
+    err = open_listeners(s);
+    if (err) {
+        server_free(s);
+        return err;
+    }
+    int running = start_threads(s);
+    if (running < s->nworkers) {
+        bk__log(BK_LOG_ERROR, "cannot start worker thread %d", running);
+        for (int i = running; i < s->nworkers; i++)
+            close(s->workers[i].listen_fd);
+        err = BK_EAGAIN;
+    }
+    int start_err = wait_started(s, running);
+    if (!err)
+        err = start_err;
+    if (err) { /* stop the ones that run, and wait for them */
+        uv_mutex_lock(&s->lock);
+        s->nworkers = running;
+        uv_mutex_unlock(&s->lock);
+        bk_server_stop(s);
+        bk_server_wait(s);
+        return err;
+    }
+    *out = s;
+    return 0;
 }
 
-int bk_serve(bk_app *app, const bk_config *cfg)
+int bk_server_port(const bk_server *s)
 {
-    bk_server s;
-    memset(&s, 0, sizeof(s));
-    signal(SIGPIPE, SIG_IGN); /* a client gone mid-write is an error code, not a process kill */
-    raise_fd_limit();
-    bk_log_set_level(cfg->log_level);
-    s.nworkers = cfg->workers > 0 ? cfg->workers : (int)uv_available_parallelism();
-    s.workers = calloc((size_t)s.nworkers, sizeof(bk_worker));
-    int port;
-    if (!s.workers || open_listeners(&s, cfg, &port) != 0 || init_main_loop(&s) != 0) {
-        free(s.workers);
-        return 2;
-    }
-    bk_log(BK_LOG_INFO, "Started server process [%d]", (int)getpid());
-    int started = start_workers(&s, app, cfg) == 0;
-    const char *host = cfg->host;
-    int v6 = strchr(host, ':') != NULL;
-    bk_log(BK_LOG_INFO, "brisk running on http://%s%s%s:%d (%d worker%s) (Press CTRL+C to quit)",
-           v6 ? "[" : "", host, v6 ? "]" : "", port, s.nworkers, s.nworkers > 1 ? "s" : "");
-    fflush(stderr);
-    if (!started)
-        on_signal(&s.sigterm, SIGTERM);
-    uv_run(&s.loop, UV_RUN_DEFAULT);
-    for (int i = 0; i < s.nworkers; i++)
-        uv_thread_join(&s.workers[i].thread);
-    uv_loop_close(&s.loop);
-    free(s.workers);
-    bk_log(BK_LOG_INFO, "Finished server process [%d]", (int)getpid());
-    return started ? 0 : 2;
+    return s->port;
+}
+
+void bk_server_stop(bk_server *s)
+{
+    uv_mutex_lock(&s->lock);
+    for (int i = 0; i < s->nworkers; i++)
+        if (s->workers[i].stoppable)
+            bk__worker_stop(&s->workers[i]);
+    uv_mutex_unlock(&s->lock);
+}
+
+int bk_server_wait(bk_server *s)
+{
+    for (int i = 0; i < s->nworkers; i++)
+        uv_thread_join(&s->workers[i].thread);
+    server_free(s);
+    return 0;
 }

@@ -1,7 +1,6 @@
-/* Workers: one libuv loop per thread with its own listener, coroutine pool, output buffer, date
- * header and timeout queues. Nothing here is shared between workers, so the request path takes
- * no locks. */
-#include "internal.h"
+/* Workers: see worker.h. */
+#include "loop/conn.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,22 +8,30 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TICK_MS       100
-#define LINGER_MS     2000
+/* Timeout queues are looked at this often: deadlines are kept to a tenth of a second. */
+#define TICK_MS 100
+/* How long a closing connection keeps reading (and discarding) what the client still sends. */
+#define LINGER_MS 2000
+/* The signal stack of a worker thread, for the stack-overflow report. */
 #define ALTSTACK_SIZE (64 * 1024)
-/* Coroutines resumed per loop iteration before I/O is polled again: bounds how long a burst of
- * completions (10,000 timers set in the same millisecond) can delay a fresh request. */
-#define READY_BATCH 32
+/* Idle coroutine stacks not needed for this long are unmapped (see bk__coro_pool_trim). */
+#define STACK_TRIM_MS 10000
+/* The access log line before the URL ("INFO:     IP:PORT - \"METHOD ") and after it. */
+#define LOG_LINE_MAX 256
+/* URLs in the access log are cut here, as uvicorn's are not, so one line stays one write. */
+#define LOG_URL_MAX 2048
+/* The access log is written when this much has collected, else once per loop iteration. */
+#define LOG_FLUSH_AT (32 * 1024)
 /* Connections accepted per loop iteration: a connect storm is taken in slices, with the I/O of
  * connections already open polled in between. */
 #define ACCEPT_BATCH 64
 
-void bk_tq_clear(bk_worker *w, bk_conn *c)
+void bk__tq_clear(bk__worker *w, bk__conn *c)
 {
-    bk_tq_link *l = &c->tq;
-    if (l->kind == BK_TQ_NONE)
+    bk__tq_link *l = &c->tq;
+    if (l->kind == BK__TQ_NONE)
         return;
-    bk_tq *q = &w->tq[l->kind];
+    bk__tq *q = &w->tq[l->kind];
     if (l->prev)
         l->prev->tq.next = l->next;
     else
@@ -34,18 +41,18 @@ void bk_tq_clear(bk_worker *w, bk_conn *c)
     else
         q->tail = l->prev;
     l->prev = l->next = NULL;
-    l->kind = BK_TQ_NONE;
+    l->kind = BK__TQ_NONE;
 }
 
-void bk_tq_set(bk_worker *w, bk_conn *c, bk_tq_kind kind)
+void bk__tq_set(bk__worker *w, bk__conn *c, bk__tq_kind kind)
 {
-    bk_tq *q = &w->tq[kind];
+    bk__tq *q = &w->tq[kind];
     uint64_t deadline = uv_now(&w->loop) + q->timeout_ms;
     if (c->tq.kind == kind && q->tail == c) { /* already last: keep-alive traffic stays O(1) */
         c->tq.deadline = deadline;
         return;
     }
-    bk_tq_clear(w, c);
+    bk__tq_clear(w, c);
     c->tq.kind = kind;
     c->tq.deadline = deadline;
     c->tq.prev = q->tail;
@@ -59,19 +66,19 @@ void bk_tq_set(bk_worker *w, bk_conn *c, bk_tq_kind kind)
 
 static void on_tick(uv_timer_t *t)
 {
-    bk_worker *w = t->data;
+    bk__worker *w = t->data;
     uint64_t now = uv_now(&w->loop);
-    for (int kind = BK_TQ_HEADER; kind < BK_TQ_COUNT; kind++) {
-        bk_tq *q = &w->tq[kind];
+    for (int kind = BK__TQ_HEADER; kind < BK__TQ_COUNT; kind++) {
+        bk__tq *q = &w->tq[kind];
         while (q->head && q->head->tq.deadline <= now) {
-            bk_conn *c = q->head;
-            bk_tq_clear(w, c);
-            bk_conn_timeout(c, (bk_tq_kind)kind);
+            bk__conn *c = q->head;
+            bk__tq_clear(w, c);
+            bk__conn_timeout(c, (bk__tq_kind)kind);
         }
     }
 }
 
-static void update_date(bk_worker *w)
+static void update_date(bk__worker *w)
 {
     time_t now = time(NULL);
     struct tm tm;
@@ -82,10 +89,13 @@ static void update_date(bk_worker *w)
 
 static void on_date_timer(uv_timer_t *t)
 {
-    update_date(t->data);
+    bk__worker *w = t->data;
+    update_date(w);
+    if (++w->date_ticks % (STACK_TRIM_MS / 1000) == 0)
+        bk__coro_pool_trim(&w->sched.pool);
 }
 
-static void flush_log(bk_worker *w)
+static void flush_log(bk__worker *w)
 {
     size_t off = 0;
     while (off < w->log.len) {
@@ -99,221 +109,287 @@ static void flush_log(bk_worker *w)
 
 static void on_prepare(uv_prepare_t *p)
 {
-    bk_worker *w = p->data;
+    bk__worker *w = p->data;
     w->accepted = 0;
     if (w->log.len)
         flush_log(w);
 }
 
-void bk_worker_access_log(bk_worker *w, bk_req *req, int status)
+void bk__worker_access_log(bk__worker *w, bk_req *req)
 {
-    if (!w->cfg->access_log || !bk_log_enabled(BK_LOG_INFO))
+    if (!w->cfg->access_log || !bk__log_enabled(BK_LOG_INFO))
         return;
-    char line[256];
+    int status = req->status;
+    char line[LOG_LINE_MAX];
     const char *url = req->raw.data + req->url_off;
-    int n = snprintf(line, sizeof(line), "INFO:     %s - \"%s ", bk_conn_peer(req->conn),
+    int n = snprintf(line, sizeof(line), "INFO:     %s - \"%s ", bk_req_peer(req),
                      bk_req_method_name(req));
     if (n < 0)
         return;
     /* The URL is the client's: append it raw but bounded, like uvicorn does. */
     if (bk_buf_append(&w->log, line, (size_t)n) ||
-        bk_buf_append(&w->log, url, req->url_len > 2048 ? 2048 : req->url_len))
+        bk_buf_append(&w->log, url, req->url_len > LOG_URL_MAX ? LOG_URL_MAX : req->url_len))
         return;
     n = snprintf(line, sizeof(line), " HTTP/1.%d\" %d %s\n", req->http_minor, status,
-                 bk_status_reason(status));
-    if (n > 0 && bk_buf_append(&w->log, line, (size_t)n) == 0 && w->log.len > 32 * 1024)
+                 bk__status_reason(status));
+    if (n > 0 && bk_buf_append(&w->log, line, (size_t)n) == 0 && w->log.len > LOG_FLUSH_AT)
         flush_log(w);
 }
 
-static void on_ready(uv_check_t *h)
+static void on_accept_check(uv_check_t *h)
 {
-    bk_worker *w = h->data;
-    for (int i = 0; i < READY_BATCH && w->ready_head; i++) {
-        bk_coro *co = w->ready_head;
-        w->ready_head = co->next_ready;
-        if (!w->ready_head)
-            w->ready_tail = NULL;
-        co->queued = 0;
-        bk_conn_resume(co->arg, co->ready_value);
-    }
-    if (w->accept_deferred) {
-        w->accept_deferred = 0;
-        w->accepted = 0;
-        if (!w->draining)
-            bk_conn_accept(w); /* takes the connection libuv holds and resumes accepting */
-    }
-    if (!w->ready_head && !w->accept_deferred) {
-        uv_idle_stop(&w->ready_idle);
-        uv_check_stop(&w->ready_check);
-    }
+    bk__worker *w = h->data;
+    uv_idle_stop(&w->accept_idle);
+    uv_check_stop(&w->accept_check);
+    if (!w->accept_deferred)
+        return;
+    w->accept_deferred = 0;
+    w->accepted = 0;
+    if (!w->draining)
+        bk__conn_accept(w); /* takes the connection libuv holds and resumes accepting */
 }
 
 /* An active idle handle makes the loop poll without blocking; it has nothing to do itself. */
-static void on_ready_idle(uv_idle_t *h)
+static void on_accept_idle(uv_idle_t *h)
 {
     (void)h;
 }
 
-static void want_check(bk_worker *w)
-{
-    uv_idle_start(&w->ready_idle, on_ready_idle);
-    uv_check_start(&w->ready_check, on_ready);
-}
-
-void bk_worker_schedule(bk_worker *w, bk_req *req, int result)
-{
-    bk_coro *co = req->coro;
-    co->queued = 1;
-    co->ready_value = result;
-    co->next_ready = NULL;
-    if (w->ready_tail) {
-        w->ready_tail->next_ready = co;
-    } else {
-        w->ready_head = co;
-        want_check(w);
-    }
-    w->ready_tail = co;
-}
-
 static void on_connection(uv_stream_t *server, int status)
 {
-    bk_worker *w = server->data;
+    bk__worker *w = server->data;
     if (status < 0) {
-        bk_log(BK_LOG_ERROR, "accept failed: %s", uv_strerror(status));
+        bk__log(BK_LOG_ERROR, "accept failed: %s", uv_strerror(status));
         return;
     }
     if (w->accepted >= ACCEPT_BATCH) {
         /* Leave it with libuv, which stops polling the listener until we take it. */
         w->accept_deferred = 1;
-        want_check(w);
+        uv_idle_start(&w->accept_idle, on_accept_idle);
+        uv_check_start(&w->accept_check, on_accept_check);
         return;
     }
     w->accepted++;
-    bk_conn_accept(w);
+    bk__conn_accept(w);
 }
 
 static void on_grace_over(uv_timer_t *t)
 {
-    bk_worker *w = t->data;
+    bk__worker *w = t->data;
     if (w->nconns)
-        bk_log(BK_LOG_WARNING,
-               "graceful timeout: cancelling %zu request(s), closing %zu connection(s)",
-               w->inflight, w->nconns);
-    for (bk_conn *c = w->conns, *next; c; c = next) {
+        bk__log(BK_LOG_WARNING,
+                "graceful timeout: cancelling %zu request(s), closing %zu connection(s)",
+                w->pipeline.inflight, w->nconns);
+    for (bk__conn *c = w->conns, *next; c; c = next) {
         next = c->next;
-        bk_conn_abort(c);
+        bk__conn_abort(c);
     }
 }
 
 static void on_stop(uv_async_t *a)
 {
-    bk_worker *w = a->data;
+    bk__worker *w = a->data;
     if (w->draining)
         return;
     w->draining = 1;
     if (!uv_is_closing((uv_handle_t *)&w->listener))
         uv_close((uv_handle_t *)&w->listener, NULL);
-    for (bk_conn *c = w->conns, *next; c; c = next) {
+    for (bk__conn *c = w->conns, *next; c; c = next) {
         next = c->next;
-        bk_conn_drain(c);
+        bk__conn_drain(c);
     }
+    const bk_app *app = w->pipeline.app;
+    for (int i = 0; i < w->nsubsystems; i++)
+        if (app->subsystems[i].drain)
+            app->subsystems[i].drain(w->subsystem_state[i]);
     uv_timer_start(&w->grace_timer, on_grace_over, (uint64_t)(w->cfg->graceful_timeout * 1000), 0);
-    bk_worker_maybe_finish(w);
+    bk__worker_maybe_finish(w);
 }
 
-void bk_worker_stop(bk_worker *w)
+void bk__worker_stop(bk__worker *w)
 {
     uv_async_send(&w->stop_async);
 }
 
-void bk_worker_maybe_finish(bk_worker *w)
+static int subsystems_busy(const bk__worker *w)
 {
-    if (!w->draining || w->nconns || w->stopped)
-        return;
-    w->stopped = 1;
+    const bk_app *app = w->pipeline.app;
+    for (int i = 0; i < w->nsubsystems; i++)
+        if (app->subsystems[i].busy && app->subsystems[i].busy(w->subsystem_state[i]))
+            return 1;
+    return 0;
+}
+
+static void close_subsystems(bk__worker *w)
+{
+    const bk_app *app = w->pipeline.app;
+    for (int i = w->nsubsystems - 1; i >= 0; i--)
+        app->subsystems[i].close(w->subsystem_state[i]);
+    w->nsubsystems = 0;
+}
+
+/* Closes every handle of the worker's own; uv_run returns once their callbacks ran. */
+static void close_handles(bk__worker *w)
+{
     uv_close((uv_handle_t *)&w->date_timer, NULL);
     uv_close((uv_handle_t *)&w->tick_timer, NULL);
     uv_close((uv_handle_t *)&w->grace_timer, NULL);
     uv_close((uv_handle_t *)&w->stop_async, NULL);
     uv_close((uv_handle_t *)&w->log_flush, NULL);
-    uv_close((uv_handle_t *)&w->ready_idle, NULL);
-    uv_close((uv_handle_t *)&w->ready_check, NULL);
-    bk_coro_pool_close(&w->pool);
+    uv_close((uv_handle_t *)&w->accept_idle, NULL);
+    uv_close((uv_handle_t *)&w->accept_check, NULL);
+    if (!uv_is_closing((uv_handle_t *)&w->listener))
+        uv_close((uv_handle_t *)&w->listener, NULL);
 }
 
-static void worker_init_queues(bk_worker *w)
+void bk__worker_maybe_finish(bk__worker *w)
+{
+    if (!w->draining || w->nconns || w->stopped || w->sched.live || subsystems_busy(w))
+        return;
+    w->stopped = 1;
+    close_subsystems(w);
+    close_handles(w);
+    bk__sched_close(&w->sched);
+}
+
+static void worker_init_queues(bk__worker *w)
 {
     const bk_config *cfg = w->cfg;
-    w->tq[BK_TQ_HEADER].timeout_ms = (uint64_t)(cfg->header_timeout * 1000);
-    w->tq[BK_TQ_BODY].timeout_ms = (uint64_t)(cfg->body_timeout * 1000);
-    w->tq[BK_TQ_IDLE].timeout_ms = (uint64_t)(cfg->keepalive_timeout * 1000);
-    w->tq[BK_TQ_LINGER].timeout_ms = LINGER_MS;
+    w->tq[BK__TQ_HEADER].timeout_ms = (uint64_t)(cfg->header_timeout * 1000);
+    w->tq[BK__TQ_BODY].timeout_ms = (uint64_t)(cfg->body_timeout * 1000);
+    w->tq[BK__TQ_IDLE].timeout_ms = (uint64_t)(cfg->keepalive_timeout * 1000);
+    w->tq[BK__TQ_LINGER].timeout_ms = LINGER_MS;
+    w->limits.max_header_size = cfg->max_header_size;
+    w->limits.max_url_size = cfg->max_url_size;
+    w->limits.max_body_size = cfg->max_body_size;
     if (cfg->limit_concurrency > 0) /* rounded up: each worker admits at least one */
-        w->limit = ((size_t)cfg->limit_concurrency + (size_t)w->nworkers - 1) / (size_t)w->nworkers;
+        w->pipeline.limit =
+            ((size_t)cfg->limit_concurrency + (size_t)w->nworkers - 1) / (size_t)w->nworkers;
 }
 
-static void worker_init_handles(bk_worker *w)
+/* Initialises the worker's own handles; on failure, closes those that were. */
+static int worker_init_handles(bk__worker *w)
 {
     uv_loop_t *loop = &w->loop;
-    uv_timer_init(loop, &w->date_timer);
-    uv_timer_init(loop, &w->tick_timer);
-    uv_timer_init(loop, &w->grace_timer);
-    uv_async_init(loop, &w->stop_async, on_stop);
-    uv_prepare_init(loop, &w->log_flush);
-    uv_idle_init(loop, &w->ready_idle);
-    uv_check_init(loop, &w->ready_check);
-    w->ready_idle.data = w->ready_check.data = w;
+    int err = uv_timer_init(loop, &w->date_timer);
+    err = err ? err : uv_timer_init(loop, &w->tick_timer);
+    err = err ? err : uv_timer_init(loop, &w->grace_timer);
+    err = err ? err : uv_async_init(loop, &w->stop_async, on_stop);
+    err = err ? err : uv_prepare_init(loop, &w->log_flush);
+    err = err ? err : uv_idle_init(loop, &w->accept_idle);
+    err = err ? err : uv_check_init(loop, &w->accept_check);
+    err = err ? err : uv_tcp_init(loop, &w->listener);
+    if (err)
+        return err; /* only a loop that cannot make handles fails here: the loop goes too */
+    w->accept_idle.data = w->accept_check.data = w;
     w->date_timer.data = w->tick_timer.data = w->grace_timer.data = w;
-    w->stop_async.data = w->log_flush.data = w;
+    w->stop_async.data = w->log_flush.data = w->listener.data = w;
     uv_timer_start(&w->date_timer, on_date_timer, 1000, 1000);
     uv_timer_start(&w->tick_timer, on_tick, TICK_MS, TICK_MS);
     uv_prepare_start(&w->log_flush, on_prepare);
     uv_unref((uv_handle_t *)&w->date_timer);
     uv_unref((uv_handle_t *)&w->tick_timer);
     uv_unref((uv_handle_t *)&w->log_flush);
+    return 0;
 }
 
-static int worker_listen(bk_worker *w)
+static int worker_listen(bk__worker *w)
 {
-    int err = uv_tcp_init(&w->loop, &w->listener);
-    if (!err)
-        err = uv_tcp_open(&w->listener, w->listen_fd);
-    w->listener.data = w;
-    if (!err)
-        err = uv_listen((uv_stream_t *)&w->listener, w->cfg->backlog, on_connection);
+    int err = uv_tcp_open(&w->listener, w->listen_fd);
+    if (err) {
+        close(w->listen_fd); /* libuv owns the fd only once uv_tcp_open succeeded */
+        return err;
+    }
+    err = uv_listen((uv_stream_t *)&w->listener, w->cfg->backlog, on_connection);
     if (err)
-        bk_log(BK_LOG_ERROR, "worker %d cannot listen: %s", w->id, uv_strerror(err));
+        bk__log(BK_LOG_ERROR, "worker %d cannot listen: %s", w->id, uv_strerror(err));
     return err;
 }
 
-void bk_worker_run(bk_worker *w)
+static int worker_init_subsystems(bk__worker *w)
 {
-    if (uv_loop_init(&w->loop) != 0) {
-        bk_log(BK_LOG_CRITICAL, "worker %d: cannot create its event loop", w->id);
-        bk_server_worker_done(w->server);
-        return;
+    const bk_app *app = w->pipeline.app;
+    for (int i = 0; i < app->nsubsystems; i++) {
+        const bk__subsystem *s = &app->subsystems[i];
+        int err = s->init(w, s->udata, &w->subsystem_state[i]);
+        if (err) {
+            bk__log(BK_LOG_ERROR, "worker %d: %s failed to start: %s", w->id, s->name,
+                    bk_strerror(err));
+            return err;
+        }
+        w->nsubsystems = i + 1;
     }
+    return 0;
+}
+
+/* Everything the worker needs before it serves; 0 or the first error. */
+static int worker_init(bk__worker *w)
+{
+    int err = bk__sched_init(&w->sched, &w->loop, w->cfg->stack_size);
+    if (!err)
+        err = worker_init_handles(w);
+    if (err) {
+        close(w->listen_fd);
+        return err;
+    }
+    w->sched.owner = &w->pipeline;
+    w->pipeline.sched = &w->sched;
     w->altstack = malloc(ALTSTACK_SIZE);
-    if (!w->altstack || bk_coro_thread_init(w->altstack, ALTSTACK_SIZE) != 0)
-        bk_log(BK_LOG_WARNING,
-               "worker %d: no alternate signal stack: stack overflows will not "
-               "be reported",
-               w->id);
-    bk_parser_settings_init(&w->settings);
-    bk_coro_pool_init(&w->pool, &w->loop, w->cfg->stack_size, 1024);
+    if (!w->altstack || bk__coro_thread_init(&w->sched.pool, w->altstack, ALTSTACK_SIZE) != 0)
+        bk__log(BK_LOG_WARNING,
+                "worker %d: no alternate signal stack: stack overflows will not be reported",
+                w->id);
     worker_init_queues(w);
     update_date(w);
-    worker_init_handles(w);
-    if (worker_listen(w) != 0)
-        on_stop(&w->stop_async);
+    err = worker_listen(w);
+    if (!err)
+        err = worker_init_subsystems(w);
+    return err;
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+/* Start-up failed: close whatever was opened, in any state it was left. */
+static void worker_abandon(bk__worker *w)
+{
+    close_subsystems(w);
+    uv_walk(&w->loop, close_walk, NULL);
     uv_run(&w->loop, UV_RUN_DEFAULT);
+    bk__coro_pool_close(&w->sched.pool);
+}
+
+void bk__worker_run(bk__worker *w)
+{
+    int err = uv_loop_init(&w->loop);
+    if (err) {
+        close(w->listen_fd);
+        w->start_error = err;
+        bk__server_worker_started(w->server, w);
+        bk__server_worker_done(w->server, w);
+        return;
+    }
+    err = worker_init(w);
+    w->start_error = err;
+    if (err)
+        bk__log(BK_LOG_ERROR, "worker %d cannot start: %s", w->id, bk_strerror(err));
+    bk__server_worker_started(w->server, w);
+    if (err)
+        worker_abandon(w);
+    else
+        uv_run(&w->loop, UV_RUN_DEFAULT);
     flush_log(w);
+    bk__server_worker_exiting(w->server, w);
     if (uv_loop_close(&w->loop) != 0)
-        bk_log(BK_LOG_WARNING, "worker %d: handles left open at exit", w->id);
+        bk__log(BK_LOG_WARNING, "worker %d: handles left open at exit", w->id);
     bk_buf_free(&w->out);
     bk_buf_free(&w->log);
-    bk_coro_thread_fini();
+    bk__coro_thread_fini();
     free(w->altstack);
     w->altstack = NULL;
-    bk_server_worker_done(w->server);
+    bk__server_worker_done(w->server, w);
 }

@@ -1,6 +1,8 @@
 /* Descriptions of brisk's error codes. */
 #include "brisk.h"
 
+#include <string.h>
+
 const char *bk_strerror(int err)
 {
     switch (err) {
@@ -17,10 +19,14 @@ const char *bk_strerror(int err)
     case BK_EEXIST:
         return "already exists";
     case BK_ECANCELED:
-        return "request cancelled";
+        return "cancelled";
     case BK_EAGAIN:
         return "resource temporarily unavailable";
+    case BK_EADDRINUSE:
+        return "address already in use";
     default:
-        return "unknown error";
+        /* any other negated errno (from libuv or the system): glibc's strerror returns a
+         * constant string for every valid code, so it is safe from any thread */
+        return err < 0 ? strerror(-err) : "unknown error";
     }
 }

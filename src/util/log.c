@@ -1,27 +1,28 @@
 /* Logging in uvicorn's shape ("INFO:     message"). The threshold is set once before workers
  * start and only read afterwards. */
-#include "internal.h"
+#include "util/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
+/* Written once before any server starts, read by every worker afterwards. */
 static bk_log_level threshold = BK_LOG_INFO;
 
 static const char *const level_prefix[] = {
     "TRACE:    ", "DEBUG:    ", "INFO:     ", "WARNING:  ", "ERROR:    ", "CRITICAL: ",
 };
 
-void bk_log_set_level(bk_log_level level)
+void bk__log_set_level(bk_log_level level)
 {
     threshold = level;
 }
 
-int bk_log_enabled(bk_log_level level)
+int bk__log_enabled(bk_log_level level)
 {
     return level >= threshold;
 }
 
-void bk_log(bk_log_level level, const char *fmt, ...)
+void bk__log(bk_log_level level, const char *fmt, ...)
 {
     if (level < threshold)
         return;

@@ -5,13 +5,12 @@
 #define _GNU_SOURCE /* memmem */
 #include "brisk.h"
 #include "check.h"
+#include "testserver.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -82,58 +81,11 @@ static const char stream[] = "GET /items/42?verbose=1 HTTP/1.1\r\n"
 
 /* ---- the server -------------------------------------------------------------------------- */
 
-struct server {
-    bk_app *app;
-    bk_config cfg;
-    pthread_t thread;
-    int rc;
-};
-
-static void *server_main(void *arg)
-{
-    struct server *s = arg;
-    s->rc = bk_serve(s->app, &s->cfg);
-    return NULL;
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(a);
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
 static int port;
 
-/* A connected client socket with TCP_NODELAY (each send leaves at once) and a 5 s read timeout,
- * or -1. */
 static int connect_client(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    int one = 1;
-    struct timeval tv = {5, 0};
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
-        connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
+    return test_connect(port, 5, NULL);
 }
 
 static int send_all(int fd, const char *data, size_t len)
@@ -341,39 +293,20 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int wait_ready(void)
-{
-    for (int i = 0; i < 500; i++) {
-        int fd = connect_client();
-        if (fd >= 0) {
-            close(fd);
-            return 0;
-        }
-        sleep_us(10000);
-    }
-    return -1;
-}
-
 int main(void)
 {
-    struct server s = {0};
-    s.app = bk_app_new();
-    CHECK(s.app != NULL);
-    if (!s.app)
+    bk_app *app = bk_app_new();
+    CHECK(app != NULL);
+    if (!app)
         return check_result("test_assembly");
-    CHECK(bk_get(s.app, "/items/{id}", get_item) == 0);
-    CHECK(bk_post(s.app, "/echo", post_echo) == 0);
-    port = free_port();
-    CHECK(port > 0);
-    bk_config_default(&s.cfg);
-    s.cfg.host = "127.0.0.1";
-    s.cfg.port = port;
-    s.cfg.access_log = 0;
-    s.cfg.log_level = BK_LOG_WARNING;
-    CHECK(pthread_create(&s.thread, NULL, server_main, &s) == 0);
-
-    int ready = wait_ready() == 0;
+    CHECK(bk_get(app, "/items/{id}", get_item) == 0);
+    CHECK(bk_post(app, "/echo", post_echo) == 0);
+    /* bk_server_start returns once the worker serves: no need to poll for it */
+    bk_server *server = test_server_start(app, NULL);
+    int ready = server != NULL;
     CHECK(ready);
+    if (ready)
+        port = bk_server_port(server);
     if (ready) {
         double t0 = now_s();
         CHECK(exchange(NULL, 0, 0, &reference) == 0);
@@ -420,10 +353,8 @@ int main(void)
     }
 
     if (ready)
-        raise(SIGTERM); /* bk_serve drains and returns 0 */
-    CHECK(pthread_join(s.thread, NULL) == 0);
-    CHECK(s.rc == 0);
-    bk_app_free(s.app);
+        CHECK(test_server_stop(server) == 0);
+    bk_app_free(app);
     bk_buf_free(&reference);
     return check_result("test_assembly");
 }

@@ -1,6 +1,7 @@
-/* Unit tests of the coroutine layer (src/coro/coro.c): starting, yielding and resuming,
- * cancellation, separate stacks, the stack pool (LIFO reuse, max_idle), deep stacks, and the
- * guard page turning a stack overflow into a reported SIGSEGV. */
+/* Unit tests of the coroutine layer (src/coro/coro.c): starting, yielding and resuming, separate
+ * stacks, the stack pool (LIFO reuse, trimming idle stacks), deep stacks, and the guard page
+ * turning a stack overflow into a reported SIGSEGV. The coroutine layer carries no values across
+ * a switch; the tests hand them over in `mailbox`, as the await layer does in its task. */
 #include "brisk.h"
 #include "check.h"
 #include "coro/coro.h"
@@ -14,8 +15,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static uv_loop_t loop;
-static bk_coro_pool pool;
+static bk__coro_pool pool;
+
+/* What a resumed coroutine finds: set just before each switch into it. */
+static int mailbox;
+
+static int resume_with(bk__coro *co, int value)
+{
+    mailbox = value;
+    return bk__coro_resume(co);
+}
+
+static int yield_value(bk__coro *co)
+{
+    bk__coro_yield(co);
+    return mailbox;
+}
 
 /* ---- helpers --------------------------------------------------------------------------- */
 
@@ -38,7 +53,7 @@ static void log_event(char ch)
 }
 
 /* Is `p` inside the usable stack of `co` (between its guard page and its record)? */
-static int on_stack_of(const bk_coro *co, const void *p)
+static int on_stack_of(const bk__coro *co, const void *p)
 {
     const char *a = p;
     return a >= co->map + sysconf(_SC_PAGESIZE) && a < (const char *)co;
@@ -50,19 +65,19 @@ static int is_mapped(void *addr)
     return msync(addr, (size_t)sysconf(_SC_PAGESIZE), MS_ASYNC) == 0 || errno != ENOMEM;
 }
 
-/* Dirties the caller's own stack, so that a coroutine sharing it would notice. */
-static __attribute__((noinline)) int scribble_stack(int seed)
+/* Dirties the caller's own stack, so that a coroutine sharing it would find its locals changed
+ * (fn_locals checks them after each yield). */
+static __attribute__((noinline)) void scribble_stack(int seed)
 {
     volatile unsigned char junk[8192];
     for (size_t i = 0; i < sizeof(junk); i++)
         junk[i] = (unsigned char)(seed + (int)i);
-    return junk[seed & 0xff];
 }
 
 /* ---- finishing without yielding -------------------------------------------------------- */
 
 struct simple_ctx {
-    bk_coro *co;
+    bk__coro *co;
     int value;
     int current_ok;
 };
@@ -76,24 +91,24 @@ static void fn_simple(void *arg)
 
 static void test_no_yield(void)
 {
-    bk_coro *co = bk_coro_acquire(&pool);
+    bk__coro *co = bk__coro_acquire(&pool);
     CHECK(co != NULL);
     if (!co)
         return;
     struct simple_ctx s = {co, 0, 0};
     CHECK(pool.current == NULL);
-    CHECK(bk_coro_start(co, fn_simple, &s) == 1);
+    CHECK(bk__coro_start(co, fn_simple, &s) == 1);
     CHECK(s.value == 42);
     CHECK(s.current_ok);
     CHECK(co->done);
     CHECK(pool.current == NULL);
-    bk_coro_release(co);
+    bk__coro_release(co);
 }
 
 /* ---- yielding three times -------------------------------------------------------------- */
 
 struct yield_ctx {
-    bk_coro *co;
+    bk__coro *co;
     int got[3];
     int current_ok;
 };
@@ -104,7 +119,7 @@ static void fn_yield3(void *arg)
     log_event('a');
     y->current_ok = pool.current == y->co;
     for (int i = 0; i < 3; i++) {
-        y->got[i] = bk_coro_yield(y->co);
+        y->got[i] = yield_value(y->co);
         y->current_ok &= pool.current == y->co;
         log_event((char)('b' + i));
     }
@@ -113,34 +128,34 @@ static void fn_yield3(void *arg)
 
 static void test_yield_values(void)
 {
-    bk_coro *co = bk_coro_acquire(&pool);
+    bk__coro *co = bk__coro_acquire(&pool);
     CHECK(co != NULL);
     if (!co)
         return;
     struct yield_ctx y = {co, {0, 0, 0}, 0};
     log_reset();
-    CHECK(bk_coro_start(co, fn_yield3, &y) == 0);
+    CHECK(bk__coro_start(co, fn_yield3, &y) == 0);
     CHECK(pool.current == NULL);
     log_event('1');
-    CHECK(bk_coro_resume(co, 100) == 0);
+    CHECK(resume_with(co, 100) == 0);
     CHECK(pool.current == NULL);
     log_event('2');
-    CHECK(bk_coro_resume(co, -200) == 0);
+    CHECK(resume_with(co, -200) == 0);
     log_event('3');
-    CHECK(bk_coro_resume(co, 300) == 1);
+    CHECK(resume_with(co, 300) == 1);
     CHECK(pool.current == NULL);
     CHECK_STREQ(event_log, "a1b2c3dz");
     CHECK(y.got[0] == 100);
     CHECK(y.got[1] == -200);
     CHECK(y.got[2] == 300);
     CHECK(y.current_ok);
-    bk_coro_release(co);
+    bk__coro_release(co);
 }
 
 /* ---- locals survive yields; two coroutines keep separate stacks ------------------------ */
 
 struct locals_ctx {
-    bk_coro *co;
+    bk__coro *co;
     int id;
     int intact; /* every check of the locals after a yield passed */
     const void *local_addr;
@@ -156,7 +171,7 @@ static void fn_locals(void *arg)
     l->intact = 1;
     for (int round = 0; round < 3; round++) {
         log_event((char)('A' + l->id));
-        bk_coro_yield(l->co);
+        bk__coro_yield(l->co);
         for (int i = 0; i < 256; i++)
             if (local[i] != l->id * 1000 + round * 100000 + i)
                 l->intact = 0;
@@ -168,24 +183,24 @@ static void fn_locals(void *arg)
 
 static void test_locals_and_interleaving(void)
 {
-    bk_coro *a = bk_coro_acquire(&pool);
-    bk_coro *b = bk_coro_acquire(&pool);
+    bk__coro *a = bk__coro_acquire(&pool);
+    bk__coro *b = bk__coro_acquire(&pool);
     CHECK(a != NULL && b != NULL && a != b);
     if (!a || !b || a == b)
         return;
     struct locals_ctx la = {a, 0, 0, NULL}, lb = {b, 1, 0, NULL};
     log_reset();
-    CHECK(bk_coro_start(a, fn_locals, &la) == 0);
-    CHECK(scribble_stack(1) >= 0);
-    CHECK(bk_coro_start(b, fn_locals, &lb) == 0); /* B runs while A is suspended */
-    CHECK(scribble_stack(2) >= 0);
+    CHECK(bk__coro_start(a, fn_locals, &la) == 0);
+    scribble_stack(1);
+    CHECK(bk__coro_start(b, fn_locals, &lb) == 0); /* B runs while A is suspended */
+    scribble_stack(2);
     for (int round = 0; round < 2; round++) {
-        CHECK(bk_coro_resume(a, 0) == 0);
-        CHECK(scribble_stack(3 + round) >= 0);
-        CHECK(bk_coro_resume(b, 0) == 0);
+        CHECK(resume_with(a, 0) == 0);
+        scribble_stack(3 + round);
+        CHECK(resume_with(b, 0) == 0);
     }
-    CHECK(bk_coro_resume(a, 0) == 1);
-    CHECK(bk_coro_resume(b, 0) == 1);
+    CHECK(resume_with(a, 0) == 1);
+    CHECK(resume_with(b, 0) == 1);
     CHECK_STREQ(event_log, "ABABABab");
     CHECK(la.intact);
     CHECK(lb.intact);
@@ -193,14 +208,14 @@ static void test_locals_and_interleaving(void)
     CHECK(on_stack_of(a, la.local_addr));
     CHECK(on_stack_of(b, lb.local_addr));
     CHECK(pool.current == NULL);
-    bk_coro_release(b);
-    bk_coro_release(a);
+    bk__coro_release(b);
+    bk__coro_release(a);
 }
 
 /* ---- a coroutine starting another one: pool.current is restored ----------------------- */
 
 struct nested_ctx {
-    bk_coro *outer, *inner;
+    bk__coro *outer, *inner;
     int ok;
 };
 
@@ -209,7 +224,7 @@ static void fn_inner(void *arg)
     struct nested_ctx *n = arg;
     n->ok &= pool.current == n->inner;
     log_event('i');
-    n->ok &= bk_coro_yield(n->inner) == 7;
+    n->ok &= yield_value(n->inner) == 7;
     n->ok &= pool.current == n->inner;
     log_event('j');
 }
@@ -219,38 +234,38 @@ static void fn_outer(void *arg)
     struct nested_ctx *n = arg;
     n->ok &= pool.current == n->outer;
     log_event('o');
-    n->inner = bk_coro_acquire(&pool);
+    n->inner = bk__coro_acquire(&pool);
     if (!n->inner) {
         n->ok = 0;
         return;
     }
-    n->ok &= bk_coro_start(n->inner, fn_inner, n) == 0;
+    n->ok &= bk__coro_start(n->inner, fn_inner, n) == 0;
     n->ok &= pool.current == n->outer;
     log_event('p');
-    n->ok &= bk_coro_resume(n->inner, 7) == 1;
+    n->ok &= resume_with(n->inner, 7) == 1;
     n->ok &= pool.current == n->outer;
-    bk_coro_release(n->inner);
+    bk__coro_release(n->inner);
     log_event('q');
 }
 
 static void test_nested(void)
 {
-    struct nested_ctx n = {bk_coro_acquire(&pool), NULL, 1};
+    struct nested_ctx n = {bk__coro_acquire(&pool), NULL, 1};
     CHECK(n.outer != NULL);
     if (!n.outer)
         return;
     log_reset();
-    CHECK(bk_coro_start(n.outer, fn_outer, &n) == 1);
+    CHECK(bk__coro_start(n.outer, fn_outer, &n) == 1);
     CHECK(n.ok);
     CHECK_STREQ(event_log, "oipjq");
     CHECK(pool.current == NULL);
-    bk_coro_release(n.outer);
+    bk__coro_release(n.outer);
 }
 
-/* ---- cancellation ---------------------------------------------------------------------- */
+/* ---- a loop of yields ended by the value it is resumed with (as cancellation ends one) -- */
 
 struct cancel_ctx {
-    bk_coro *co;
+    bk__coro *co;
     int wakeups;
     int last;
     int cleaned_up;
@@ -261,7 +276,7 @@ static void fn_cancellable(void *arg)
 {
     struct cancel_ctx *c = arg;
     int r;
-    while ((r = bk_coro_yield(c->co)) == 0)
+    while ((r = yield_value(c->co)) == 0)
         c->wakeups++;
     c->last = r;
     c->cleaned_up = 1;
@@ -269,37 +284,36 @@ static void fn_cancellable(void *arg)
 
 static void test_cancel(void)
 {
-    bk_coro *co = bk_coro_acquire(&pool);
+    bk__coro *co = bk__coro_acquire(&pool);
     CHECK(co != NULL);
     if (!co)
         return;
     struct cancel_ctx c = {co, 0, 0, 0};
-    CHECK(bk_coro_start(co, fn_cancellable, &c) == 0);
-    CHECK(bk_coro_resume(co, 0) == 0);
-    CHECK(bk_coro_resume(co, 0) == 0);
+    CHECK(bk__coro_start(co, fn_cancellable, &c) == 0);
+    CHECK(resume_with(co, 0) == 0);
+    CHECK(resume_with(co, 0) == 0);
     CHECK(c.wakeups == 2);
     CHECK(!c.cleaned_up);
-    CHECK(bk_coro_resume(co, BK_ECANCELED) == 1);
+    CHECK(resume_with(co, BK_ECANCELED) == 1);
     CHECK(c.last == BK_ECANCELED);
     CHECK(c.cleaned_up);
     CHECK(co->done);
-    bk_coro_release(co);
+    bk__coro_release(co);
 }
 
-/* ---- the pool: LIFO reuse and max_idle ------------------------------------------------- */
+/* ---- the pool: LIFO reuse and trimming ------------------------------------------------- */
 
 static void test_reuse(void)
 {
-    bk_coro *co = bk_coro_acquire(&pool);
+    bk__coro *co = bk__coro_acquire(&pool);
     CHECK(co != NULL);
     if (!co)
         return;
     struct simple_ctx s = {co, 0, 0};
-    CHECK(bk_coro_start(co, fn_simple, &s) == 1);
-    CHECK(pool.idle < pool.max_idle); /* else the release below would unmap it */
-    bk_coro_release(co);
+    CHECK(bk__coro_start(co, fn_simple, &s) == 1);
+    bk__coro_release(co);
     size_t live = pool.live, idle = pool.idle;
-    bk_coro *again = bk_coro_acquire(&pool);
+    bk__coro *again = bk__coro_acquire(&pool);
     CHECK(again == co);
     CHECK(pool.live == live); /* no new mapping */
     CHECK(pool.idle == idle - 1);
@@ -308,53 +322,60 @@ static void test_reuse(void)
     /* The reused coroutine runs a new job from the start. */
     s.co = again;
     s.value = 0;
-    CHECK(bk_coro_start(again, fn_simple, &s) == 1);
+    CHECK(bk__coro_start(again, fn_simple, &s) == 1);
     CHECK(s.value == 42);
-    bk_coro_release(again);
+    bk__coro_release(again);
 }
 
-static void test_max_idle(void)
+/* Idle stacks are kept while they are needed and returned to the system one trim period after
+ * a burst: the first trim after the burst keeps them (they were in use during the period), the
+ * next one unmaps those that nothing took meanwhile. */
+static void test_trim(void)
 {
-    enum { N = 7 }; /* max_idle (4) + 3 */
-    bk_coro *cos[N];
+    enum { N = 7 };
+    bk__coro *cos[N];
     void *maps[N];
+    bk__coro_pool_trim(&pool); /* a period starts now */
+    size_t idle_before = pool.idle;
     for (int i = 0; i < N; i++) {
-        cos[i] = bk_coro_acquire(&pool);
+        cos[i] = bk__coro_acquire(&pool);
         CHECK(cos[i] != NULL);
         if (!cos[i])
             return;
         maps[i] = cos[i]->map;
         struct simple_ctx s = {cos[i], 0, 0};
-        CHECK(bk_coro_start(cos[i], fn_simple, &s) == 1);
+        CHECK(bk__coro_start(cos[i], fn_simple, &s) == 1);
     }
     CHECK(pool.idle == 0);
     size_t live = pool.live;
-    CHECK(live >= N);
     for (int i = 0; i < N; i++)
-        bk_coro_release(cos[i]);
-    CHECK(pool.idle == pool.max_idle);
-    CHECK(pool.live == live - (N - pool.max_idle));
-    /* The extras are unmapped by their timer's close callback, which needs one loop turn. */
-    for (int i = (int)pool.max_idle; i < N; i++)
+        bk__coro_release(cos[i]);
+    CHECK(pool.idle == (size_t)N + (idle_before > N ? idle_before - N : 0));
+    CHECK(bk__coro_pool_trim(&pool) == 0); /* every idle stack was taken during the burst */
+    for (int i = 0; i < N; i++)
         CHECK(is_mapped(maps[i]));
-    uv_run(&loop, UV_RUN_NOWAIT);
-    for (int i = 0; i < N; i++) {
-        if (i < (int)pool.max_idle)
-            CHECK(is_mapped(maps[i]));
-        else
-            CHECK(!is_mapped(maps[i]));
-    }
     /* LIFO: the idle ones come back last released first. */
-    bk_coro *co = bk_coro_acquire(&pool);
-    CHECK(co == cos[pool.max_idle - 1]);
+    bk__coro *co = bk__coro_acquire(&pool);
+    CHECK(co == cos[N - 1]);
     if (co)
-        bk_coro_release(co);
+        bk__coro_release(co);
+    /* One idle stack was taken in this period; the others were not needed. */
+    size_t idle = pool.idle;
+    CHECK(bk__coro_pool_trim(&pool) == idle - 1);
+    CHECK(pool.live == live - (idle - 1));
+    CHECK(pool.idle == 1);
+    CHECK(bk__coro_pool_trim(&pool) == 1); /* and the last one after another idle period */
+    CHECK(pool.idle == 0);
+    int unmapped = 0;
+    for (int i = 0; i < N; i++)
+        unmapped += !is_mapped(maps[i]);
+    CHECK(unmapped == N);
 }
 
 /* ---- deep stacks ----------------------------------------------------------------------- */
 
 struct deep_ctx {
-    bk_coro *co;
+    bk__coro *co;
     size_t target; /* how far below the stack top to go */
     const char *lowest;
     int depth;
@@ -387,38 +408,38 @@ static void fn_deep(void *arg)
 {
     struct deep_ctx *d = arg;
     deep(d, 0);
-    bk_coro_yield(d->co); /* the deep frames are gone; the stack must still work after a yield */
+    bk__coro_yield(d->co); /* the deep frames are gone; the stack must still work after a yield */
     deep(d, 0);
 }
 
 static void test_deep_stack(void)
 {
-    bk_coro *co = bk_coro_acquire(&pool);
+    bk__coro *co = bk__coro_acquire(&pool);
     CHECK(co != NULL);
     if (!co)
         return;
     CHECK(pool.stack_size >= 64 * 1024);
     struct deep_ctx d = {co, 48 * 1024, (const char *)co, 0, 0};
-    CHECK(bk_coro_start(co, fn_deep, &d) == 0);
-    CHECK(bk_coro_resume(co, 0) == 1);
+    CHECK(bk__coro_start(co, fn_deep, &d) == 0);
+    CHECK(resume_with(co, 0) == 1);
     CHECK(d.depth > 0);
     CHECK(!d.corrupt);
     CHECK((size_t)((const char *)co - d.lowest) >= 48 * 1024);
     CHECK(on_stack_of(co, d.lowest));
-    bk_coro_release(co);
+    bk__coro_release(co);
 }
 
 /* ---- many cycles ----------------------------------------------------------------------- */
 
 struct cycle_ctx {
-    bk_coro *co;
+    bk__coro *co;
     long sum;
 };
 
 static void fn_cycle(void *arg)
 {
     struct cycle_ctx *c = arg;
-    c->sum += bk_coro_yield(c->co);
+    c->sum += yield_value(c->co);
 }
 
 static void test_many_cycles(void)
@@ -428,16 +449,16 @@ static void test_many_cycles(void)
     struct cycle_ctx c = {NULL, 0};
     int failures = 0;
     for (int i = 0; i < 10000; i++) {
-        c.co = bk_coro_acquire(&pool);
+        c.co = bk__coro_acquire(&pool);
         if (!c.co) {
             failures++;
             break;
         }
-        failures += bk_coro_start(c.co, fn_cycle, &c) != 0;
+        failures += bk__coro_start(c.co, fn_cycle, &c) != 0;
         failures += pool.current != NULL;
-        failures += bk_coro_resume(c.co, i) != 1;
+        failures += resume_with(c.co, i) != 1;
         want += i;
-        bk_coro_release(c.co);
+        bk__coro_release(c.co);
     }
     CHECK(failures == 0);
     CHECK(c.sum == want);
@@ -469,18 +490,15 @@ static void overflow_child(int err_fd)
 {
     if (dup2(err_fd, STDERR_FILENO) < 0)
         _exit(3);
-    static uv_loop_t child_loop;
-    static bk_coro_pool child_pool;
-    if (uv_loop_init(&child_loop) != 0)
-        _exit(3);
-    bk_coro_pool_init(&child_pool, &child_loop, 16 * 1024, 1);
+    static bk__coro_pool child_pool;
+    bk__coro_pool_init(&child_pool, 16 * 1024);
     void *altstack = malloc(64 * 1024);
-    if (!altstack || bk_coro_thread_init(altstack, 64 * 1024) != 0)
+    if (!altstack || bk__coro_thread_init(&child_pool, altstack, 64 * 1024) != 0)
         _exit(3);
-    bk_coro *co = bk_coro_acquire(&child_pool);
+    bk__coro *co = bk__coro_acquire(&child_pool);
     if (!co)
         _exit(4);
-    bk_coro_start(co, fn_overflow, NULL);
+    bk__coro_start(co, fn_overflow, NULL);
     _exit(5);
 }
 
@@ -537,8 +555,7 @@ int main(void)
 {
     test_stack_overflow(); /* first: the child forks a process that holds no coroutines yet */
 
-    CHECK(uv_loop_init(&loop) == 0);
-    bk_coro_pool_init(&pool, &loop, 64 * 1024, 4);
+    bk__coro_pool_init(&pool, 64 * 1024);
     CHECK(pool.current == NULL);
 
     test_no_yield();
@@ -547,16 +564,14 @@ int main(void)
     test_nested();
     test_cancel();
     test_reuse();
-    test_max_idle();
+    test_trim();
     test_deep_stack();
     test_many_cycles();
     CHECK(pool.current == NULL);
 
     size_t live = pool.live;
-    CHECK(bk_coro_pool_close(&pool) == live); /* every coroutine was released: all are idle */
+    CHECK(bk__coro_pool_close(&pool) == live); /* every coroutine was released: all are idle */
     CHECK(pool.idle == 0);
     CHECK(pool.live == 0);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK(uv_loop_close(&loop) == 0);
     return check_result("test_coro");
 }

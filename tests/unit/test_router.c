@@ -25,26 +25,26 @@ static void *udata_of(int n)
     return (void *)(intptr_t)n;
 }
 
-static int add(bk_router *r, bk_method method, const char *pattern, int n)
+static int add(bk__router *r, bk_method method, const char *pattern, int n)
 {
-    return bk_router_add(r, method, pattern, handler_a, udata_of(n));
+    return bk__router_add(r, method, pattern, handler_a, udata_of(n));
 }
 
-static bk_route_result match(const bk_router *r, bk_method method, const char *path, bk_match *m)
+static bk__route_result match(const bk__router *r, bk_method method, const char *path, bk__match *m)
 {
-    return bk_router_match(r, method, path, strlen(path), m);
+    return bk__router_match(r, method, path, strlen(path), m);
 }
 
 /* The udata tag of the route `path` finds for `method`, or -1 when none does. */
-static int found(const bk_router *r, bk_method method, const char *path)
+static int found(const bk__router *r, bk_method method, const char *path)
 {
-    bk_match m;
-    if (match(r, method, path, &m) != BK_ROUTE_FOUND)
+    bk__match m;
+    if (match(r, method, path, &m) != BK__ROUTE_FOUND)
         return -1;
     return tag(m.target->udata);
 }
 
-static int param_is(const bk_param *p, const char *name, const char *value)
+static int param_is(const bk__param *p, const char *name, const char *value)
 {
     return strcmp(p->name, name) == 0 && p->value_len == strlen(value) &&
            memcmp(p->value, value, p->value_len) == 0;
@@ -52,13 +52,13 @@ static int param_is(const bk_param *p, const char *name, const char *value)
 
 static void test_static(void)
 {
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     CHECK(r != NULL);
     CHECK(add(r, BK_GET, "/", 1) == 0);
     CHECK(add(r, BK_GET, "/items", 2) == 0);
     CHECK(add(r, BK_GET, "/items/all", 3) == 0);
     CHECK(add(r, BK_GET, "/users", 4) == 0);
-    CHECK(bk_router_add(r, BK_POST, "/items", handler_b, udata_of(5)) == 0);
+    CHECK(bk__router_add(r, BK_POST, "/items", handler_b, udata_of(5)) == 0);
 
     CHECK(found(r, BK_GET, "/") == 1);
     CHECK(found(r, BK_GET, "/items") == 2);
@@ -69,53 +69,53 @@ static void test_static(void)
     CHECK(found(r, BK_GET, "/itemsx") == -1);
     CHECK(found(r, BK_GET, "/items/all/more") == -1);
 
-    bk_match m;
-    CHECK(match(r, BK_POST, "/items", &m) == BK_ROUTE_FOUND);
+    bk__match m;
+    CHECK(match(r, BK_POST, "/items", &m) == BK__ROUTE_FOUND);
     CHECK(m.target->handler == handler_b);
     CHECK_STREQ(m.target->pattern, "/items");
     CHECK(m.nparams == 0);
-    bk_router_free(r);
+    bk__router_free(r);
 }
 
 static void test_not_nul_terminated(void)
 {
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     CHECK(add(r, BK_GET, "/ab", 1) == 0);
     CHECK(add(r, BK_GET, "/ab/{id}", 2) == 0);
-    bk_match m;
+    bk__match m;
     /* Only `len` bytes count: what follows in memory is not part of the path. */
-    CHECK(bk_router_match(r, BK_GET, "/ab/cd", 3, &m) == BK_ROUTE_FOUND);
+    CHECK(bk__router_match(r, BK_GET, "/ab/cd", 3, &m) == BK__ROUTE_FOUND);
     CHECK(tag(m.target->udata) == 1);
-    CHECK(bk_router_match(r, BK_GET, "/ab/cdXYZ", 6, &m) == BK_ROUTE_FOUND);
+    CHECK(bk__router_match(r, BK_GET, "/ab/cdXYZ", 6, &m) == BK__ROUTE_FOUND);
     CHECK(tag(m.target->udata) == 2);
     CHECK(m.params[0].value_len == 2);
-    CHECK(bk_router_match(r, BK_GET, "/abc", 0, &m) == BK_ROUTE_NOT_FOUND);
-    CHECK(bk_router_match(r, BK_GET, "ab", 2, &m) == BK_ROUTE_NOT_FOUND);
-    bk_router_free(r);
+    CHECK(bk__router_match(r, BK_GET, "/abc", 0, &m) == BK__ROUTE_NOT_FOUND);
+    CHECK(bk__router_match(r, BK_GET, "ab", 2, &m) == BK__ROUTE_NOT_FOUND);
+    bk__router_free(r);
 }
 
 static void test_params(void)
 {
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     CHECK(add(r, BK_GET, "/items/{item_id}", 1) == 0);
     CHECK(add(r, BK_GET, "/users/{user}/posts/{post}", 2) == 0);
     CHECK(add(r, BK_GET, "/{a}/{b}/{c}", 3) == 0);
 
-    bk_match m;
-    CHECK(match(r, BK_GET, "/items/42", &m) == BK_ROUTE_FOUND);
+    bk__match m;
+    CHECK(match(r, BK_GET, "/items/42", &m) == BK__ROUTE_FOUND);
     CHECK(tag(m.target->udata) == 1);
     CHECK(m.nparams == 1);
     CHECK(param_is(&m.params[0], "item_id", "42"));
 
     const char *path = "/users/ann/posts/7";
-    CHECK(match(r, BK_GET, path, &m) == BK_ROUTE_FOUND);
+    CHECK(match(r, BK_GET, path, &m) == BK__ROUTE_FOUND);
     CHECK(tag(m.target->udata) == 2);
     CHECK(m.nparams == 2);
     CHECK(param_is(&m.params[0], "user", "ann"));
     CHECK(param_is(&m.params[1], "post", "7"));
     CHECK(m.params[0].value == path + 7); /* values are slices of the path, not copies */
 
-    CHECK(match(r, BK_GET, "/x/y/z", &m) == BK_ROUTE_FOUND);
+    CHECK(match(r, BK_GET, "/x/y/z", &m) == BK__ROUTE_FOUND);
     CHECK(tag(m.target->udata) == 3);
     CHECK(m.nparams == 3);
     CHECK(param_is(&m.params[0], "a", "x"));
@@ -127,209 +127,209 @@ static void test_params(void)
     CHECK(found(r, BK_GET, "/items") == -1);
     CHECK(found(r, BK_GET, "/items/4/2/1") == -1);
     CHECK(found(r, BK_GET, "/x//z") == -1);
-    bk_router_free(r);
+    bk__router_free(r);
 }
 
 static void test_param_names_per_route(void)
 {
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     CHECK(add(r, BK_GET, "/i/{a}/x", 1) == 0);
     CHECK(add(r, BK_GET, "/i/{b}/y", 2) == 0);
     CHECK(add(r, BK_POST, "/i/{c}/x", 3) == 0);
-    bk_match m;
-    CHECK(match(r, BK_GET, "/i/1/x", &m) == BK_ROUTE_FOUND);
+    bk__match m;
+    CHECK(match(r, BK_GET, "/i/1/x", &m) == BK__ROUTE_FOUND);
     CHECK(param_is(&m.params[0], "a", "1"));
-    CHECK(match(r, BK_GET, "/i/2/y", &m) == BK_ROUTE_FOUND);
+    CHECK(match(r, BK_GET, "/i/2/y", &m) == BK__ROUTE_FOUND);
     CHECK(param_is(&m.params[0], "b", "2"));
-    CHECK(match(r, BK_POST, "/i/3/x", &m) == BK_ROUTE_FOUND);
+    CHECK(match(r, BK_POST, "/i/3/x", &m) == BK__ROUTE_FOUND);
     CHECK(param_is(&m.params[0], "c", "3"));
-    bk_router_free(r);
+    bk__router_free(r);
 }
 
 static void test_catch_all(void)
 {
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     CHECK(add(r, BK_GET, "/files/{path:path}", 1) == 0);
     CHECK(add(r, BK_GET, "/static/{dir}/{rest:path}", 2) == 0);
     CHECK(add(r, BK_GET, "/{all:path}", 3) == 0);
 
-    bk_match m;
-    CHECK(match(r, BK_GET, "/files/a/b/c.txt", &m) == BK_ROUTE_FOUND);
+    bk__match m;
+    CHECK(match(r, BK_GET, "/files/a/b/c.txt", &m) == BK__ROUTE_FOUND);
     CHECK(tag(m.target->udata) == 1);
     CHECK(m.nparams == 1);
     CHECK(param_is(&m.params[0], "path", "a/b/c.txt"));
-    CHECK(match(r, BK_GET, "/files/x", &m) == BK_ROUTE_FOUND);
+    CHECK(match(r, BK_GET, "/files/x", &m) == BK__ROUTE_FOUND);
     CHECK(param_is(&m.params[0], "path", "x"));
-    CHECK(match(r, BK_GET, "/files/x/", &m) == BK_ROUTE_FOUND);
+    CHECK(match(r, BK_GET, "/files/x/", &m) == BK__ROUTE_FOUND);
     CHECK(param_is(&m.params[0], "path", "x/"));
 
-    CHECK(match(r, BK_GET, "/static/css/a/b.css", &m) == BK_ROUTE_FOUND);
+    CHECK(match(r, BK_GET, "/static/css/a/b.css", &m) == BK__ROUTE_FOUND);
     CHECK(tag(m.target->udata) == 2);
     CHECK(m.nparams == 2);
     CHECK(param_is(&m.params[0], "dir", "css"));
     CHECK(param_is(&m.params[1], "rest", "a/b.css"));
 
     /* An empty remainder does not match the catch-all below "/files/"; the root one takes it. */
-    CHECK(match(r, BK_GET, "/files/", &m) == BK_ROUTE_FOUND);
+    CHECK(match(r, BK_GET, "/files/", &m) == BK__ROUTE_FOUND);
     CHECK(tag(m.target->udata) == 3);
     CHECK(param_is(&m.params[0], "all", "files/"));
-    CHECK(match(r, BK_GET, "/anything/else", &m) == BK_ROUTE_FOUND);
+    CHECK(match(r, BK_GET, "/anything/else", &m) == BK__ROUTE_FOUND);
     CHECK(param_is(&m.params[0], "all", "anything/else"));
     CHECK(found(r, BK_GET, "/") == -1);
-    bk_router_free(r);
+    bk__router_free(r);
 
-    r = bk_router_new();
+    r = bk__router_new();
     CHECK(add(r, BK_GET, "/files/{p:path}", 1) == 0);
     CHECK(found(r, BK_GET, "/files/") == -1);
     CHECK(found(r, BK_GET, "/files") == -1);
-    bk_router_free(r);
+    bk__router_free(r);
 }
 
 static void test_precedence(void)
 {
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     CHECK(add(r, BK_GET, "/users/{id}", 1) == 0);
     CHECK(add(r, BK_GET, "/users/me", 2) == 0); /* registered later, still wins */
     CHECK(add(r, BK_GET, "/users/{p:path}", 3) == 0);
     CHECK(found(r, BK_GET, "/users/me") == 2);
     CHECK(found(r, BK_GET, "/users/42") == 1);
     CHECK(found(r, BK_GET, "/users/42/x") == 3);
-    bk_router_free(r);
+    bk__router_free(r);
 }
 
 static void test_backtracking(void)
 {
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     CHECK(add(r, BK_GET, "/a/b/c", 1) == 0);
     CHECK(add(r, BK_GET, "/a/{x}/d", 2) == 0);
     CHECK(add(r, BK_GET, "/a/{y:path}", 3) == 0);
     CHECK(add(r, BK_GET, "/a/b", 4) == 0);
 
-    bk_match m;
+    bk__match m;
     CHECK(found(r, BK_GET, "/a/b/c") == 1);
-    CHECK(match(r, BK_GET, "/a/b/d", &m) == BK_ROUTE_FOUND);
+    CHECK(match(r, BK_GET, "/a/b/d", &m) == BK__ROUTE_FOUND);
     CHECK(tag(m.target->udata) == 2);
     CHECK(m.nparams == 1);
     CHECK(param_is(&m.params[0], "x", "b"));
-    CHECK(match(r, BK_GET, "/a/b/e", &m) == BK_ROUTE_FOUND);
+    CHECK(match(r, BK_GET, "/a/b/e", &m) == BK__ROUTE_FOUND);
     CHECK(tag(m.target->udata) == 3);
     CHECK(m.nparams == 1);
     CHECK(param_is(&m.params[0], "y", "b/e"));
     CHECK(found(r, BK_GET, "/a/b") == 4);
-    bk_router_free(r);
+    bk__router_free(r);
 
     /* Backtracking also happens when the specific node exists but lacks the method. */
-    r = bk_router_new();
+    r = bk__router_new();
     CHECK(add(r, BK_GET, "/a/b", 1) == 0);
     CHECK(add(r, BK_POST, "/a/{x}", 2) == 0);
-    CHECK(match(r, BK_POST, "/a/b", &m) == BK_ROUTE_FOUND);
+    CHECK(match(r, BK_POST, "/a/b", &m) == BK__ROUTE_FOUND);
     CHECK(tag(m.target->udata) == 2);
     CHECK(param_is(&m.params[0], "x", "b"));
-    CHECK(match(r, BK_PUT, "/a/b", &m) == BK_ROUTE_METHOD_NOT_ALLOWED);
+    CHECK(match(r, BK_PUT, "/a/b", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
     CHECK(m.allowed == ((1u << BK_GET) | (1u << BK_HEAD) | (1u << BK_POST)));
-    bk_router_free(r);
+    bk__router_free(r);
 }
 
 static void test_404_405(void)
 {
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     CHECK(add(r, BK_GET, "/items", 1) == 0);
     CHECK(add(r, BK_POST, "/items", 2) == 0);
     CHECK(add(r, BK_DELETE, "/only-delete", 3) == 0);
     CHECK(add(r, BK_GET, "/a/b/c", 4) == 0);
 
-    bk_match m;
-    CHECK(match(r, BK_PUT, "/items", &m) == BK_ROUTE_METHOD_NOT_ALLOWED);
+    bk__match m;
+    CHECK(match(r, BK_PUT, "/items", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
     CHECK(m.target == NULL);
     CHECK(m.allowed == ((1u << BK_GET) | (1u << BK_HEAD) | (1u << BK_POST)));
     char allow[64];
-    CHECK(bk_router_allow(m.allowed, allow, sizeof(allow)) == strlen("GET, HEAD, POST"));
+    CHECK(bk__router_allow(m.allowed, allow, sizeof(allow)) == strlen("GET, HEAD, POST"));
     CHECK_STREQ(allow, "GET, HEAD, POST");
 
     /* HEAD is only offered alongside GET. */
-    CHECK(match(r, BK_GET, "/only-delete", &m) == BK_ROUTE_METHOD_NOT_ALLOWED);
+    CHECK(match(r, BK_GET, "/only-delete", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
     CHECK(m.allowed == (1u << BK_DELETE));
-    CHECK(match(r, BK_HEAD, "/only-delete", &m) == BK_ROUTE_METHOD_NOT_ALLOWED);
-    CHECK(bk_router_allow(m.allowed, allow, sizeof(allow)) == 6);
+    CHECK(match(r, BK_HEAD, "/only-delete", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
+    CHECK(bk__router_allow(m.allowed, allow, sizeof(allow)) == 6);
     CHECK_STREQ(allow, "DELETE");
 
-    CHECK(match(r, BK_GET, "/nope", &m) == BK_ROUTE_NOT_FOUND);
+    CHECK(match(r, BK_GET, "/nope", &m) == BK__ROUTE_NOT_FOUND);
     CHECK(m.allowed == 0);
     CHECK(m.target == NULL);
     /* Intermediate nodes carry no handlers: not a match. */
-    CHECK(match(r, BK_GET, "/a", &m) == BK_ROUTE_NOT_FOUND);
-    CHECK(match(r, BK_GET, "/a/b", &m) == BK_ROUTE_NOT_FOUND);
-    CHECK(match(r, BK_POST, "/a/b", &m) == BK_ROUTE_NOT_FOUND);
-    bk_router_free(r);
+    CHECK(match(r, BK_GET, "/a", &m) == BK__ROUTE_NOT_FOUND);
+    CHECK(match(r, BK_GET, "/a/b", &m) == BK__ROUTE_NOT_FOUND);
+    CHECK(match(r, BK_POST, "/a/b", &m) == BK__ROUTE_NOT_FOUND);
+    bk__router_free(r);
 }
 
 static void test_allow_string(void)
 {
     char buf[64];
-    CHECK(bk_router_allow(0, buf, sizeof(buf)) == 0);
+    CHECK(bk__router_allow(0, buf, sizeof(buf)) == 0);
     CHECK_STREQ(buf, "");
     const char *all = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS";
-    CHECK(bk_router_allow((1u << BK_METHOD_COUNT) - 1, buf, sizeof(buf)) == strlen(all));
+    CHECK(bk__router_allow((1u << BK_METHOD_COUNT) - 1, buf, sizeof(buf)) == strlen(all));
     CHECK_STREQ(buf, all);
     /* Enum order, whatever order the bits were set in; unknown bits ignored. */
-    CHECK(bk_router_allow((1u << BK_OPTIONS) | (1u << BK_PUT) | (1u << 30), buf, sizeof(buf)) ==
+    CHECK(bk__router_allow((1u << BK_OPTIONS) | (1u << BK_PUT) | (1u << 30), buf, sizeof(buf)) ==
           strlen("PUT, OPTIONS"));
     CHECK_STREQ(buf, "PUT, OPTIONS");
 
     /* Truncation: always NUL-terminated, the length is what was written. */
     char small[8];
     memset(small, 'x', sizeof(small));
-    CHECK(bk_router_allow((1u << BK_GET) | (1u << BK_HEAD) | (1u << BK_POST), small,
-                          sizeof(small)) == 7);
+    CHECK(bk__router_allow((1u << BK_GET) | (1u << BK_HEAD) | (1u << BK_POST), small,
+                           sizeof(small)) == 7);
     CHECK_STREQ(small, "GET, HE");
     char one[1] = {'x'};
-    CHECK(bk_router_allow(1u << BK_GET, one, 1) == 0);
+    CHECK(bk__router_allow(1u << BK_GET, one, 1) == 0);
     CHECK(one[0] == '\0');
-    CHECK(bk_router_allow(1u << BK_GET, NULL, 0) == 0);
+    CHECK(bk__router_allow(1u << BK_GET, NULL, 0) == 0);
     char exact[4];
-    CHECK(bk_router_allow(1u << BK_GET, exact, sizeof(exact)) == 3);
+    CHECK(bk__router_allow(1u << BK_GET, exact, sizeof(exact)) == 3);
     CHECK_STREQ(exact, "GET");
 }
 
 static void test_head_fallback(void)
 {
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     CHECK(add(r, BK_GET, "/page", 1) == 0);
     CHECK(add(r, BK_GET, "/both", 2) == 0);
     CHECK(add(r, BK_HEAD, "/both", 3) == 0);
     CHECK(add(r, BK_GET, "/p/{id}", 4) == 0);
 
-    bk_match m;
-    CHECK(match(r, BK_HEAD, "/page", &m) == BK_ROUTE_FOUND);
+    bk__match m;
+    CHECK(match(r, BK_HEAD, "/page", &m) == BK__ROUTE_FOUND);
     CHECK(tag(m.target->udata) == 1);
     CHECK(m.allowed == ((1u << BK_GET) | (1u << BK_HEAD)));
     CHECK(found(r, BK_HEAD, "/both") == 3);
     CHECK(found(r, BK_GET, "/both") == 2);
-    CHECK(match(r, BK_HEAD, "/p/9", &m) == BK_ROUTE_FOUND);
+    CHECK(match(r, BK_HEAD, "/p/9", &m) == BK__ROUTE_FOUND);
     CHECK(param_is(&m.params[0], "id", "9"));
-    CHECK(match(r, BK_POST, "/page", &m) == BK_ROUTE_METHOD_NOT_ALLOWED);
+    CHECK(match(r, BK_POST, "/page", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
     CHECK(m.allowed == ((1u << BK_GET) | (1u << BK_HEAD)));
-    bk_router_free(r);
+    bk__router_free(r);
 }
 
 static void test_unknown_method(void)
 {
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     CHECK(add(r, BK_GET, "/x", 1) == 0);
     CHECK(add(r, BK_OPTIONS, "/x", 2) == 0);
-    bk_match m;
-    CHECK(match(r, BK_METHOD_COUNT, "/x", &m) == BK_ROUTE_METHOD_NOT_ALLOWED);
+    bk__match m;
+    CHECK(match(r, BK_METHOD_COUNT, "/x", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
     CHECK(m.allowed == ((1u << BK_GET) | (1u << BK_HEAD) | (1u << BK_OPTIONS)));
-    CHECK(match(r, BK_METHOD_COUNT, "/y", &m) == BK_ROUTE_NOT_FOUND);
+    CHECK(match(r, BK_METHOD_COUNT, "/y", &m) == BK__ROUTE_NOT_FOUND);
     CHECK(found(r, BK_OPTIONS, "/x") == 2);
     /* Routes cannot be registered for an unknown method. */
     CHECK(add(r, BK_METHOD_COUNT, "/z", 3) == BK_EINVAL);
-    bk_router_free(r);
+    bk__router_free(r);
 }
 
 static void test_trailing_slash(void)
 {
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     CHECK(add(r, BK_GET, "/items", 1) == 0);
     CHECK(add(r, BK_GET, "/dir/", 2) == 0);
     CHECK(add(r, BK_GET, "/u/{id}/", 3) == 0);
@@ -342,29 +342,29 @@ static void test_trailing_slash(void)
     CHECK(add(r, BK_GET, "/items/", 4) == 0);
     CHECK(found(r, BK_GET, "/items/") == 4);
     CHECK(found(r, BK_GET, "/items") == 1);
-    bk_router_free(r);
+    bk__router_free(r);
 }
 
 static void test_root(void)
 {
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     CHECK(found(r, BK_GET, "/") == -1);
     CHECK(add(r, BK_GET, "/", 1) == 0);
     CHECK(add(r, BK_GET, "/{id}", 2) == 0);
-    bk_match m;
-    CHECK(match(r, BK_GET, "/", &m) == BK_ROUTE_FOUND);
+    bk__match m;
+    CHECK(match(r, BK_GET, "/", &m) == BK__ROUTE_FOUND);
     CHECK(tag(m.target->udata) == 1);
     CHECK(m.nparams == 0);
     CHECK(found(r, BK_GET, "/7") == 2);
     CHECK(found(r, BK_GET, "//") == -1);
-    CHECK(match(r, BK_POST, "/", &m) == BK_ROUTE_METHOD_NOT_ALLOWED);
+    CHECK(match(r, BK_POST, "/", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
     CHECK(add(r, BK_GET, "/", 3) == BK_EEXIST);
-    bk_router_free(r);
+    bk__router_free(r);
 }
 
 static void test_duplicates(void)
 {
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     CHECK(add(r, BK_GET, "/items/{id}", 1) == 0);
     CHECK(add(r, BK_GET, "/items/{id}", 2) == BK_EEXIST);
     CHECK(add(r, BK_GET, "/items/{other}", 3) == BK_EEXIST);
@@ -377,7 +377,7 @@ static void test_duplicates(void)
     CHECK(found(r, BK_POST, "/items/1") == 4);
     CHECK(found(r, BK_GET, "/f/x/y") == 5);
     CHECK(found(r, BK_GET, "/f/x") == 7);
-    bk_router_free(r);
+    bk__router_free(r);
 }
 
 static void test_malformed(void)
@@ -404,7 +404,7 @@ static void test_malformed(void)
         "/{p:path}/{q}",   /* nor before a param */
         "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}/{j}/{k}/{l}/{m}/{n}/{o}/{p}/{q}", /* 17 params */
     };
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int rc = add(r, BK_GET, bad[i], 1);
         if (rc != BK_EINVAL)
@@ -412,54 +412,54 @@ static void test_malformed(void)
         CHECK(rc == BK_EINVAL);
     }
     CHECK(add(r, BK_GET, NULL, 1) == BK_EINVAL);
-    CHECK(bk_router_add(r, BK_GET, "/ok", NULL, NULL) == BK_EINVAL);
+    CHECK(bk__router_add(r, BK_GET, "/ok", NULL, NULL) == BK_EINVAL);
     /* Rejected patterns leave nothing behind: these all 404. */
-    bk_match m;
-    CHECK(match(r, BK_GET, "/a", &m) == BK_ROUTE_NOT_FOUND);
-    CHECK(match(r, BK_GET, "/x/x", &m) == BK_ROUTE_NOT_FOUND);
-    CHECK(match(r, BK_GET, "/x/x/x", &m) == BK_ROUTE_NOT_FOUND);
+    bk__match m;
+    CHECK(match(r, BK_GET, "/a", &m) == BK__ROUTE_NOT_FOUND);
+    CHECK(match(r, BK_GET, "/x/x", &m) == BK__ROUTE_NOT_FOUND);
+    CHECK(match(r, BK_GET, "/x/x/x", &m) == BK__ROUTE_NOT_FOUND);
 
-    /* Exactly BK_MAX_PARAMS parameters is fine, names and all. */
+    /* Exactly BK__MAX_PARAMS parameters is fine, names and all. */
     const char *sixteen = "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}/{j}/{k}/{l}/{m}/{n}/{o}/{p}";
     CHECK(add(r, BK_GET, sixteen, 2) == 0);
-    CHECK(match(r, BK_GET, "/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16", &m) == BK_ROUTE_FOUND);
-    CHECK(m.nparams == BK_MAX_PARAMS);
+    CHECK(match(r, BK_GET, "/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16", &m) == BK__ROUTE_FOUND);
+    CHECK(m.nparams == BK__MAX_PARAMS);
     CHECK(param_is(&m.params[0], "a", "1"));
     CHECK(param_is(&m.params[15], "p", "16"));
     /* A catch-all as the 16th parameter is a different route from a {param} there. */
     const char *rest16 = "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}/{j}/{k}/{l}/{m}/{n}/{o}/{p:path}";
     CHECK(add(r, BK_GET, rest16, 3) == 0);
-    CHECK(match(r, BK_GET, "/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17", &m) == BK_ROUTE_FOUND);
+    CHECK(match(r, BK_GET, "/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17", &m) == BK__ROUTE_FOUND);
     CHECK(tag(m.target->udata) == 3);
-    CHECK(m.nparams == BK_MAX_PARAMS);
+    CHECK(m.nparams == BK__MAX_PARAMS);
     CHECK(param_is(&m.params[15], "p", "16/17"));
     CHECK(add(r, BK_POST, sixteen, 5) == 0);
     CHECK(add(r, BK_POST, sixteen, 5) == BK_EEXIST);
     /* Names may use letters, digits and underscores. */
     CHECK(add(r, BK_GET, "/n/{Item_ID2}", 4) == 0);
-    CHECK(match(r, BK_GET, "/n/z", &m) == BK_ROUTE_FOUND);
+    CHECK(match(r, BK_GET, "/n/z", &m) == BK__ROUTE_FOUND);
     CHECK(param_is(&m.params[0], "Item_ID2", "z"));
-    bk_router_free(r);
+    bk__router_free(r);
 }
 
 static void test_pattern_copied(void)
 {
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     char pattern[] = "/copy/{name}";
     CHECK(add(r, BK_GET, pattern, 1) == 0);
     memset(pattern, 'z', sizeof(pattern) - 1);
-    bk_match m;
-    CHECK(match(r, BK_GET, "/copy/v", &m) == BK_ROUTE_FOUND);
+    bk__match m;
+    CHECK(match(r, BK_GET, "/copy/v", &m) == BK__ROUTE_FOUND);
     CHECK_STREQ(m.target->pattern, "/copy/{name}");
     CHECK(param_is(&m.params[0], "name", "v"));
-    bk_router_free(r);
+    bk__router_free(r);
 }
 
 enum { MANY = 10000 };
 
 static void test_many_routes(void)
 {
-    bk_router *r = bk_router_new();
+    bk__router *r = bk__router_new();
     char pattern[64], path[64], id[32];
     int ok = 1;
     for (int i = 0; i < MANY && ok; i++) {
@@ -471,8 +471,8 @@ static void test_many_routes(void)
         snprintf(path, sizeof(path), "/r%d/x/%d", i, i * 7 + 1);
         snprintf(id, sizeof(id), "%d", i * 7 + 1);
         snprintf(pattern, sizeof(pattern), "/r%d/x/{id}", i);
-        bk_match m;
-        ok = match(r, BK_GET, path, &m) == BK_ROUTE_FOUND && tag(m.target->udata) == i &&
+        bk__match m;
+        ok = match(r, BK_GET, path, &m) == BK__ROUTE_FOUND && tag(m.target->udata) == i &&
              m.nparams == 1 && param_is(&m.params[0], "id", id) &&
              strcmp(m.target->pattern, pattern) == 0;
         if (!ok)
@@ -483,7 +483,7 @@ static void test_many_routes(void)
     CHECK(found(r, BK_GET, "/r5/y/1") == -1);
     CHECK(found(r, BK_GET, "/r5/x") == -1);
     CHECK(add(r, BK_GET, "/r123/x/{other}", 0) == BK_EEXIST);
-    bk_router_free(r);
+    bk__router_free(r);
 }
 
 int main(void)

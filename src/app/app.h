@@ -1,0 +1,67 @@
+/* The application and the request pipeline: what happens to a request between "its bytes are
+ * parsed" and "its response is ready", whatever carries it.
+ *
+ * The carrier (a connection) calls bk__app_handle() with a complete request. The app routes it,
+ * answers 404/405 and load shedding (503) itself, or starts the handler as a task. It answers
+ * "done" (the response is in the request) or "awaiting": then the request's io->done is called
+ * once the handler has finished. Middleware, dependencies and validation belong here. */
+#ifndef BK_APP_APP_H
+#define BK_APP_APP_H
+
+#include "app/router.h"
+#include "await/task.h"
+#include "http/request.h"
+
+typedef struct bk__worker bk__worker;
+
+/* A per-worker service of the application (a database pool, an HTTP client): set up on each
+ * worker's thread before it serves, told when the worker starts draining, waited for until idle,
+ * and closed last. All calls come on the worker's loop. */
+typedef struct bk__subsystem {
+    const char *name;
+    /* Creates the worker's instance in `*state`. Returns 0 or a BK_E* code (the server then
+     * fails to start). */
+    int (*init)(bk__worker *w, void *udata, void **state);
+    /* Graceful stop began: finish in-flight work, take no more. May be NULL. */
+    void (*drain)(void *state);
+    /* Nonzero while work is in flight. The instance calls bk__worker_maybe_finish() when it
+     * becomes idle during a drain. May be NULL (never busy). */
+    int (*busy)(void *state);
+    /* Releases the instance; libuv handles it closes are waited for before the loop ends. */
+    void (*close)(void *state);
+    void *udata;
+} bk__subsystem;
+
+#define BK__MAX_SUBSYSTEMS 16
+
+struct bk_app {
+    bk__router *router;
+    bk__subsystem subsystems[BK__MAX_SUBSYSTEMS];
+    int nsubsystems;
+};
+
+/* Adds a per-worker subsystem (before the app is served). Returns 0 or BK_ENOMEM when the
+ * table is full. */
+int bk__app_add_subsystem(bk_app *app, const bk__subsystem *s);
+
+/* What the pipeline needs of a worker: one per worker, only touched on its loop. */
+typedef struct bk__pipeline {
+    const bk_app *app;
+    bk__sched *sched;
+    size_t inflight;       /* requests admitted and not yet finished */
+    size_t limit;          /* this worker's share of --limit-concurrency, 0 for none */
+    uint64_t last_oom_log; /* loop time of the last "out of stacks" warning */
+} bk__pipeline;
+
+typedef enum bk__app_result {
+    BK__APP_DONE,     /* the response is ready in the request */
+    BK__APP_AWAITING, /* the handler awaits: req->io->done(req) follows */
+} bk__app_result;
+
+/* Handles a complete request. */
+bk__app_result bk__app_handle(bk__pipeline *p, bk_req *req);
+/* Cancels the awaiting handler of `req` (its client left, the grace period ended): its awaits
+ * return BK_ECANCELED, and io->done follows when it has returned. */
+void bk__app_cancel(bk_req *req);
+
+#endif

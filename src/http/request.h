@@ -1,0 +1,92 @@
+/* A request and its response, as the HTTP layer fills them and the app layer answers them.
+ *
+ * The request does not know what carries it: a connection (src/loop/conn.c) or, later, an
+ * in-process test client gives it a bk__req_io for what only the carrier knows. */
+#ifndef BK_HTTP_REQUEST_H
+#define BK_HTTP_REQUEST_H
+
+#include "app/router.h"
+#include "await/task.h"
+#include "brisk.h"
+
+/* A header: name and value as offsets into the owning buffer. */
+typedef struct bk__header {
+    uint32_t name_off, name_len, value_off, value_len;
+} bk__header;
+
+typedef struct bk__param_slot {
+    const char *name;
+    uint32_t value_off, value_len;
+} bk__param_slot;
+
+typedef struct bk__defer_node bk__defer_node;
+typedef struct bk__alloc_node bk__alloc_node;
+
+/* What the carrier of a request provides. */
+typedef struct bk__req_io {
+    /* The peer's address as "IP:PORT". */
+    const char *(*peer)(const bk_req *req);
+    /* The handler of a request that awaited has finished: the response is ready. */
+    void (*done)(bk_req *req);
+} bk__req_io;
+
+/* One request and its response. A connection owns exactly one and reuses it for the next
+ * request (pipelined ones wait, parsed later), keeping its buffers' capacity. */
+struct bk_req {
+    bk_task task; /* the handler's */
+    const bk__req_io *io;
+    void *io_ctx; /* the carrier's (the connection) */
+    bk_buf raw;   /* URL, header names and values, decoded path, params: NUL-terminated */
+    bk__header *headers;
+    uint32_t nheaders, headers_cap;
+    uint32_t url_off, url_len;
+    uint32_t path_off, path_len;
+    uint32_t query_off, query_len;
+    size_t header_bytes;
+    bk_buf body;
+    const bk__route_target *target;
+    bk__param_slot params[BK__MAX_PARAMS];
+    int nparams;
+    uint8_t method; /* bk_method, or BK_METHOD_COUNT for others */
+    uint8_t http_minor;
+    uint8_t keep_alive;
+    uint8_t responded;
+    uint8_t json_open;       /* bk_json_begin called, bk_json_send not yet */
+    const char *method_name; /* for methods outside bk_method: llhttp's static name */
+    /* the response */
+    int status;
+    bk_buf res_raw; /* response header names and values, each NUL-terminated */
+    bk__header *res_headers;
+    uint32_t nres, res_cap; /* entries with name_len 0 were removed */
+    bk_buf res_body;
+    bk_json json;
+    bk__defer_node *defers;
+    bk__alloc_node *allocs;
+};
+
+/* Nonzero when header `h` (offsets into `buf`) is named `name` (case-insensitive). */
+int bk__header_is(const char *buf, const bk__header *h, const char *name);
+/* Makes `req` ready for the next request on its connection, keeping buffer capacity. */
+void bk__req_reset(bk_req *req);
+/* Releases everything the request owns (when its connection closes). */
+void bk__req_free(bk_req *req);
+/* Runs the request's deferred calls and frees its allocations: the end of the request. */
+void bk__req_end(bk_req *req);
+/* Percent-decodes the URL's path into req->raw and splits off the query. Returns 0, BK_EINVAL
+ * with `*detail` saying why the target is refused (not a path, a fragment, %00), or BK_ENOMEM. */
+int bk__req_split_url(bk_req *req, const char **detail);
+
+/* Appends the serialised response of `req` (status line, headers, body) to `out`, with
+ * Connection: close when `closing`. `date_hdr` holds brisk's Server and Date lines. */
+int bk__response_write(const bk_req *req, bk_buf *out, const char *date_hdr, size_t date_len,
+                       int closing);
+/* Appends a complete {"detail": ...} error response to `out`: a refusal of the connection's
+ * input, so it always says Connection: close. No body when `head_only`. */
+int bk__response_write_refusal(bk_buf *out, int status, const char *detail, const char *date_hdr,
+                               size_t date_len, int head_only);
+/* Forgets the response written so far (headers included), so another can be sent. */
+void bk__response_clear(bk_req *req);
+/* The reason phrase for `status` ("Not Found"), "Unknown" if brisk has none. */
+const char *bk__status_reason(int status);
+
+#endif

@@ -1,0 +1,103 @@
+/* Workers: one libuv loop per thread with its own listener, scheduler, output buffer, date
+ * header, timeout queues and subsystem instances. Nothing here is shared between workers, so
+ * the request path takes no locks. */
+#ifndef BK_LOOP_WORKER_H
+#define BK_LOOP_WORKER_H
+
+#include "app/app.h"
+#include "await/task.h"
+#include "http/parser.h"
+
+#include <uv.h>
+
+typedef struct bk__conn bk__conn;
+
+/* ---- timeout queues ---- */
+
+/* Connections waiting on one kind of deadline. Every entry of a queue has the same timeout, so
+ * appending at the tail keeps the queue sorted and expiry only ever looks at the head. */
+typedef enum bk__tq_kind {
+    BK__TQ_NONE,
+    BK__TQ_HEADER,
+    BK__TQ_BODY,
+    BK__TQ_IDLE,
+    BK__TQ_LINGER,
+    BK__TQ_COUNT
+} bk__tq_kind;
+
+typedef struct bk__tq_link {
+    bk__conn *prev, *next;
+    uint64_t deadline; /* loop time, ms */
+    bk__tq_kind kind;
+} bk__tq_link;
+
+typedef struct bk__tq {
+    bk__conn *head, *tail;
+    uint64_t timeout_ms;
+} bk__tq;
+
+/* Moves `c` to the tail of queue `kind` with deadline now + that queue's timeout. */
+void bk__tq_set(bk__worker *w, bk__conn *c, bk__tq_kind kind);
+/* Takes `c` off whatever queue holds it. */
+void bk__tq_clear(bk__worker *w, bk__conn *c);
+
+/* ---- workers ---- */
+
+struct bk__worker {
+    uv_loop_t loop;
+    uv_tcp_t listener;
+    uv_timer_t date_timer, tick_timer, grace_timer;
+    uv_async_t stop_async;
+    uv_prepare_t log_flush;
+    uv_idle_t accept_idle;   /* keeps the poll from blocking while an accept is deferred */
+    uv_check_t accept_check; /* takes the deferred accept after the I/O of open connections */
+    unsigned accepted;       /* connections accepted in this loop iteration */
+    int accept_deferred;     /* libuv holds an accepted connection for us to take */
+    uv_thread_t thread;
+    int id;
+    int nworkers;
+    int listen_fd;
+    const bk_config *cfg;
+    bk__http_limits limits;
+    bk_server *server;
+    int stoppable; /* the loop takes stop requests (guarded by the server's lock) */
+    bk__sched sched;
+    bk__pipeline pipeline;
+    bk_buf out; /* responses of one burst of work on one connection, flushed before returning */
+    bk_buf log; /* access log lines, flushed once per loop iteration */
+    bk__tq tq[BK__TQ_COUNT];
+    bk__conn *conns; /* every open connection */
+    size_t nconns;
+    void *subsystem_state[BK__MAX_SUBSYSTEMS];
+    int nsubsystems; /* initialised, in the app's order */
+    int draining;
+    int stopped;
+    int start_error;     /* why the worker could not start (0: it runs) */
+    unsigned date_ticks; /* seconds since start, counted by the date timer */
+    char date_hdr[96];   /* "Server: brisk\r\nDate: ...\r\n" */
+    size_t date_len;
+    char *altstack;
+    char rbuf[64 * 1024];
+};
+
+/* Runs a worker's loop on the calling thread until it has drained. It reports to its server
+ * once it serves (or failed to start: w->start_error) and again when it has finished. */
+void bk__worker_run(bk__worker *w);
+/* Starts a graceful stop (thread-safe: may be called from any thread). */
+void bk__worker_stop(bk__worker *w);
+/* Ends the worker's loop if it is draining and nothing is left: no connection, no subsystem
+ * busy. Connections and subsystems call it when they finish. */
+void bk__worker_maybe_finish(bk__worker *w);
+/* Queues an access-log line for `req`. */
+void bk__worker_access_log(bk__worker *w, bk_req *req);
+
+/* The server (server.c): worker `w` is serving, or failed to start (w->start_error). */
+void bk__server_worker_started(bk_server *s, bk__worker *w);
+/* The server: worker `w`'s loop is about to close; no more stop requests may reach it. */
+void bk__server_worker_exiting(bk_server *s, bk__worker *w);
+/* The server: worker `w` has finished. */
+void bk__server_worker_done(bk_server *s, bk__worker *w);
+/* The runner: `a` is sent when every worker has finished. */
+void bk__server_notify_exit(bk_server *s, uv_async_t *a);
+
+#endif
