@@ -1,8 +1,10 @@
 """A user's view of the library: install it, build a 10-line program with pkg-config, serve."""
 import os
+import re
 import shutil
 import subprocess
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +53,42 @@ def test_installed_library_builds_and_serves_a_user_program(tmp_path, spawn):
     with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/hello", timeout=5) as r:
         assert r.status == 200
         assert r.read() == b'{"message":"Hello!"}'
+
+
+def public_functions():
+    """The functions include/brisk.h declares, and those of them not marked BK_EXTERN."""
+    text = (Path(REPO) / "include" / "brisk.h").read_text()
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    declared, unmarked = set(), set()
+    for stmt in re.split(r"[;{}]", text):
+        stmt = " ".join(stmt.split())
+        m = re.search(r"\b(bk_\w+) ?\(", stmt)
+        if not m or stmt.startswith("typedef"):
+            continue
+        declared.add(m.group(1))
+        if not stmt.startswith("BK_EXTERN "):
+            unmarked.add(m.group(1))
+    return declared, unmarked
+
+
+def test_shared_library_exports_exactly_the_public_api():
+    """libbrisk.so is built with hidden visibility: what it exports is brisk.h's BK_EXTERN
+    functions, not brisk's internals (bk_conn_*, bk_tq_*, ...) nor the llhttp it may embed, which
+    would clash with another llhttp in the same process."""
+    lib = BUILD_DIR / "libbrisk.so"
+    assert lib.exists(), f"{lib} is not built"
+    out = subprocess.run(["nm", "-D", "--defined-only", str(lib)], check=True, capture_output=True,
+                         text=True, timeout=30).stdout
+    exported = {line.split()[-1].split("@")[0] for line in out.splitlines() if line.strip()}
+    declared, unmarked = public_functions()
+    assert declared, "found no function declarations in include/brisk.h"
+    problems = []
+    if exported - declared:
+        problems.append("exported but not public: " + ", ".join(sorted(exported - declared)))
+    if unmarked:
+        problems.append("declared in brisk.h without BK_EXTERN: " + ", ".join(sorted(unmarked)))
+    if declared - exported - unmarked:
+        problems.append("declared BK_EXTERN but not exported (not defined?): "
+                        + ", ".join(sorted(declared - exported - unmarked)))
+    assert not problems, "\n".join(problems)
