@@ -54,6 +54,8 @@ format:
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --suppress=missingIncludeSystem -Iinclude -Isrc src examples
+	@# llhttp >= 9 is strict only while no lenient flag is set (docs/security.md).
+	@! grep -rn 'llhttp_set_lenient' src || { echo "src/ must not set llhttp lenient flags" >&2; exit 1; }
 
 install: build
 	cmake --install $(BUILD)
