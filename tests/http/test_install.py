@@ -31,28 +31,72 @@ int main(int argc, char **argv)
 """
 
 
-@pytest.mark.skipif(SANITIZE, reason="the installed library is the normal build")
-def test_installed_library_builds_and_serves_a_user_program(tmp_path, spawn):
+def install(tmp_path):
+    """Installs the build under tmp_path/prefix; returns the environment that makes pkg-config
+    find its brisk.pc (ahead of whatever PKG_CONFIG_PATH already holds, e.g. a libllhttp.pc)."""
     prefix = tmp_path / "prefix"
     subprocess.run(["cmake", "--install", str(BUILD_DIR), "--prefix", str(prefix)], check=True,
                    capture_output=True, timeout=60)
+    pcdir = prefix / "lib" / "pkgconfig"
+    if not pcdir.exists():  # multiarch libdir
+        pcdir = list(prefix.glob("lib*/**/pkgconfig"))[0]
+    paths = [str(pcdir)] + [p for p in os.environ.get("PKG_CONFIG_PATH", "").split(":") if p]
+    return dict(os.environ, PKG_CONFIG_PATH=":".join(paths))
+
+
+def pkg_config(env, *args):
+    return subprocess.run(["pkg-config", *args, "brisk"], env=env, check=True, capture_output=True,
+                          text=True, timeout=30).stdout.split()
+
+
+def build_hello(tmp_path, flags):
     src = tmp_path / "hello.c"
     src.write_text(HELLO)
-    env = dict(os.environ, PKG_CONFIG_PATH=str(prefix / "lib" / "pkgconfig"))
-    if not (prefix / "lib" / "pkgconfig").exists():  # multiarch libdir
-        libdirs = list(prefix.glob("lib*/**/pkgconfig"))
-        env["PKG_CONFIG_PATH"] = str(libdirs[0])
-    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "brisk"], env=env, check=True,
-                           capture_output=True, text=True, timeout=30).stdout.split()
-    libdir = [f[2:] for f in flags if f.startswith("-L")][0]
     exe = tmp_path / "hello"
     cc = shutil.which("cc") or "gcc"
-    subprocess.run([cc, "-Wall", "-Werror", str(src), *flags, f"-Wl,-rpath,{libdir}", "-o", str(exe)],
-                   check=True, capture_output=True, timeout=120)
+    built = subprocess.run([cc, "-Wall", "-Werror", str(src), *flags, "-o", str(exe)],
+                           capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, f"{' '.join(built.args)}\n{built.stderr}"
+    return exe
+
+
+def assert_serves_hello(spawn, exe):
     server = spawn(str(exe))
     with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/hello", timeout=5) as r:
         assert r.status == 200
         assert r.read() == b'{"message":"Hello!"}'
+
+
+def needed_libraries(exe):
+    out = subprocess.run(["readelf", "-d", str(exe)], check=True, capture_output=True, text=True,
+                         timeout=30).stdout
+    return re.findall(r"\(NEEDED\).*\[(.*)\]", out)
+
+
+@pytest.mark.skipif(SANITIZE, reason="the installed library is the normal build")
+def test_installed_library_builds_and_serves_a_user_program(tmp_path, spawn):
+    env = install(tmp_path)
+    flags = pkg_config(env, "--cflags", "--libs")
+    libdir = [f[2:] for f in flags if f.startswith("-L")][0]
+    exe = build_hello(tmp_path, [*flags, f"-Wl,-rpath,{libdir}"])
+    assert any(lib.startswith("libbrisk.so") for lib in needed_libraries(exe))
+    assert_serves_hello(spawn, exe)
+
+
+@pytest.mark.skipif(SANITIZE, reason="the installed library is the normal build")
+def test_installed_static_library_links_with_pkg_config_static(tmp_path, spawn):
+    """libbrisk.a with `pkg-config --static`: brisk.pc's private dependencies (libuv, Boost.Context,
+    pthread, a system llhttp) are all a static link needs."""
+    env = install(tmp_path)
+    flags = pkg_config(env, "--static", "--cflags", "--libs")
+    libdir = [f[2:] for f in flags if f.startswith("-L")][0]
+    archive = os.path.join(libdir, "libbrisk.a")
+    assert os.path.exists(archive)
+    assert "-lbrisk" in flags
+    # -lbrisk would pick libbrisk.so; the archive itself, in the same place on the line
+    exe = build_hello(tmp_path, [archive if f == "-lbrisk" else f for f in flags])
+    assert not [lib for lib in needed_libraries(exe) if lib.startswith("libbrisk")]
+    assert_serves_hello(spawn, exe)
 
 
 def public_functions():
