@@ -7,6 +7,9 @@ PORT ?= 8000
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST = /usr/bin/python3 -m pytest
 PYTEST_ARGS ?=
+# ON turns compiler warnings into errors (.ci/run sets it); OFF by default for users.
+BRISK_WERROR ?= OFF
+CMAKE_FLAGS = -DBRISK_WERROR=$(BRISK_WERROR)
 
 .PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install soak
 
@@ -16,7 +19,7 @@ deps:
 	@scripts/deps.sh test
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
@@ -27,7 +30,7 @@ test: build
 	BRISK_BUILD_DIR=$(CURDIR)/$(BUILD) $(PYTEST) tests/http $(PYTEST_ARGS)
 
 asan: deps
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DBRISK_SANITIZE=ON >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DBRISK_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 # The same tests under AddressSanitizer (LeakSanitizer on) and UndefinedBehaviorSanitizer.
@@ -51,6 +54,8 @@ format:
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --suppress=missingIncludeSystem -Iinclude -Isrc src examples
+	@# llhttp >= 9 is strict only while no lenient flag is set (docs/security.md).
+	@! grep -rn 'llhttp_set_lenient' src || { echo "src/ must not set llhttp lenient flags" >&2; exit 1; }
 
 install: build
 	cmake --install $(BUILD)
@@ -77,7 +82,7 @@ FUZZ_HARNESSES ?=
 fuzz-build:
 	@scripts/deps.sh fuzz
 	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang libclang-rt-dev)" >&2; exit 1; }
-	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBRISK_FUZZ=ON >/dev/null
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBRISK_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
 
 fuzz: fuzz-build

@@ -21,6 +21,24 @@ extern "C" {
 
 #define BRISK_VERSION "0.1.0"
 
+/* BK_EXTERN marks the public API, as UV_EXTERN does in libuv: libbrisk is compiled with
+ * -fvisibility=hidden, so libbrisk.so exports exactly the functions declared with it and nothing
+ * of its internals or of the llhttp it may embed. BRISK_BUILDING_SHARED / BRISK_USING_SHARED
+ * matter only for Windows DLLs (brisk does not build there yet). */
+#if defined(_WIN32)
+#if defined(BRISK_BUILDING_SHARED)
+#define BK_EXTERN __declspec(dllexport)
+#elif defined(BRISK_USING_SHARED)
+#define BK_EXTERN __declspec(dllimport)
+#else
+#define BK_EXTERN /* static library */
+#endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define BK_EXTERN __attribute__((visibility("default")))
+#else
+#define BK_EXTERN
+#endif
+
 /* ---- errors ----------------------------------------------------------------------------- */
 
 /* Results of brisk calls: 0 on success, a negative BK_E* code on failure. The codes are negated
@@ -39,7 +57,7 @@ enum {
 };
 
 /* A short English description of a BK_E* code (or any negated errno), for logs and messages. */
-const char *bk_strerror(int err);
+BK_EXTERN const char *bk_strerror(int err);
 
 /* ---- growable byte buffer ------------------------------------------------------------- */
 
@@ -52,13 +70,13 @@ typedef struct bk_buf {
 } bk_buf;
 
 /* Ensures room for `extra` more bytes. Returns 0 or BK_ENOMEM. */
-int bk_buf_reserve(bk_buf *b, size_t extra);
+BK_EXTERN int bk_buf_reserve(bk_buf *b, size_t extra);
 /* Appends `len` bytes. Returns 0 or BK_ENOMEM. */
-int bk_buf_append(bk_buf *b, const void *data, size_t len);
+BK_EXTERN int bk_buf_append(bk_buf *b, const void *data, size_t len);
 /* Appends a NUL-terminated string (without its NUL). Returns 0 or BK_ENOMEM. */
-int bk_buf_append_str(bk_buf *b, const char *s);
+BK_EXTERN int bk_buf_append_str(bk_buf *b, const char *s);
 /* Releases the buffer's memory and resets it to empty. */
-void bk_buf_free(bk_buf *b);
+BK_EXTERN void bk_buf_free(bk_buf *b);
 
 /* ---- JSON writer ---------------------------------------------------------------------- */
 
@@ -75,32 +93,32 @@ typedef struct bk_json {
 } bk_json;
 
 /* Starts writing into `out` (appending to what it already holds). */
-void bk_json_init(bk_json *j, bk_buf *out);
+BK_EXTERN void bk_json_init(bk_json *j, bk_buf *out);
 /* Opens / closes an object `{...}`. Nesting deeper than 63 levels sets BK_ERANGE. */
-void bk_json_object_begin(bk_json *j);
-void bk_json_object_end(bk_json *j);
+BK_EXTERN void bk_json_object_begin(bk_json *j);
+BK_EXTERN void bk_json_object_end(bk_json *j);
 /* Opens / closes an array `[...]`. */
-void bk_json_array_begin(bk_json *j);
-void bk_json_array_end(bk_json *j);
+BK_EXTERN void bk_json_array_begin(bk_json *j);
+BK_EXTERN void bk_json_array_end(bk_json *j);
 /* Writes an object key; the next call writes its value. */
-void bk_json_key(bk_json *j, const char *key);
+BK_EXTERN void bk_json_key(bk_json *j, const char *key);
 /* Scalar values. bk_json_double writes null for NaN and infinities (JSON has no such numbers). */
-void bk_json_string(bk_json *j, const char *s);
-void bk_json_string_len(bk_json *j, const char *s, size_t len);
-void bk_json_int(bk_json *j, int64_t v);
-void bk_json_double(bk_json *j, double v);
-void bk_json_bool(bk_json *j, int v);
-void bk_json_null(bk_json *j);
+BK_EXTERN void bk_json_string(bk_json *j, const char *s);
+BK_EXTERN void bk_json_string_len(bk_json *j, const char *s, size_t len);
+BK_EXTERN void bk_json_int(bk_json *j, int64_t v);
+BK_EXTERN void bk_json_double(bk_json *j, double v);
+BK_EXTERN void bk_json_bool(bk_json *j, int v);
+BK_EXTERN void bk_json_null(bk_json *j);
 /* Inserts already-serialised JSON verbatim as one value (the caller vouches for its validity). */
-void bk_json_raw(bk_json *j, const char *json, size_t len);
+BK_EXTERN void bk_json_raw(bk_json *j, const char *json, size_t len);
 /* Returns the first error or 0: BK_ENOMEM, BK_ERANGE (too deep), BK_EINVAL for misuse (unbalanced
  * calls, a key outside an object, a second top-level value) and for a document not finished yet
  * (open containers, a key without its value, nothing written). Call it at the end. */
-int bk_json_error(const bk_json *j);
+BK_EXTERN int bk_json_error(const bk_json *j);
 
 /* Appends `len` bytes of `s` to `out` as a quoted, escaped JSON string. Returns 0, BK_ENOMEM
  * (`out` is then left as it was), or BK_EINVAL for a NULL `out`, or a NULL `s` with `len` > 0. */
-int bk_json_escape(bk_buf *out, const char *s, size_t len);
+BK_EXTERN int bk_json_escape(bk_buf *out, const char *s, size_t len);
 
 /* ---- application and routes ----------------------------------------------------------- */
 
@@ -126,22 +144,23 @@ typedef enum bk_method {
 } bk_method;
 
 /* Creates an empty application. Returns NULL when out of memory. */
-bk_app *bk_app_new(void);
+BK_EXTERN bk_app *bk_app_new(void);
 /* Frees the application and its routes. Call only after every server serving it stopped. */
-void bk_app_free(bk_app *app);
+BK_EXTERN void bk_app_free(bk_app *app);
 
 /* Registers `handler` for `method` and `pattern`. A pattern is a path whose segments may be
  * parameters: "/items/{item_id}"; a last segment "{name:path}" captures the rest of the path.
  * `udata` is handed back by bk_req_udata(). Returns 0, BK_EINVAL for a malformed pattern,
  * BK_EEXIST for a duplicate, or BK_ENOMEM. HEAD is served by the GET handler when not registered.
  */
-int bk_route(bk_app *app, bk_method method, const char *pattern, bk_handler handler, void *udata);
+BK_EXTERN int bk_route(bk_app *app, bk_method method, const char *pattern, bk_handler handler,
+                       void *udata);
 /* Shorthands for bk_route(app, BK_GET / BK_POST / ..., pattern, handler, NULL). */
-int bk_get(bk_app *app, const char *pattern, bk_handler handler);
-int bk_post(bk_app *app, const char *pattern, bk_handler handler);
-int bk_put(bk_app *app, const char *pattern, bk_handler handler);
-int bk_delete(bk_app *app, const char *pattern, bk_handler handler);
-int bk_patch(bk_app *app, const char *pattern, bk_handler handler);
+BK_EXTERN int bk_get(bk_app *app, const char *pattern, bk_handler handler);
+BK_EXTERN int bk_post(bk_app *app, const char *pattern, bk_handler handler);
+BK_EXTERN int bk_put(bk_app *app, const char *pattern, bk_handler handler);
+BK_EXTERN int bk_delete(bk_app *app, const char *pattern, bk_handler handler);
+BK_EXTERN int bk_patch(bk_app *app, const char *pattern, bk_handler handler);
 
 /* ---- running -------------------------------------------------------------------------- */
 
@@ -176,61 +195,61 @@ typedef struct bk_config {
 } bk_config;
 
 /* Fills `cfg` with the defaults. */
-void bk_config_default(bk_config *cfg);
+BK_EXTERN void bk_config_default(bk_config *cfg);
 
 /* Parses uvicorn-like flags (--host, --port, --workers, --log-level, --no-access-log,
  * --graceful-timeout, --timeout-keep-alive, --timeout-header, --timeout-body, --max-body-size,
  * --stack-size, --limit-concurrency, --backlog, --help) into `cfg`. Returns 0, 1 when --help was
  * printed, or BK_EINVAL after printing one clear line on stderr. */
-int bk_config_parse_args(bk_config *cfg, int argc, char **argv);
+BK_EXTERN int bk_config_parse_args(bk_config *cfg, int argc, char **argv);
 
 /* Starts serving `app` with `cfg` (copied) in the background: binds the listeners and starts
  * cfg->workers threads, and returns once every worker serves. A library call: it installs no
  * signal handler and changes no process setting. Returns 0 with `*server` set, or a BK_E* code
  * after logging why (BK_EADDRINUSE, BK_EINVAL for a bad host or config, BK_EAGAIN or the
  * worker's own error when one could not start; nothing is left running then). */
-int bk_server_start(bk_server **server, const bk_app *app, const bk_config *cfg);
+BK_EXTERN int bk_server_start(bk_server **server, const bk_app *app, const bk_config *cfg);
 /* The port the server listens on (the one the kernel picked for cfg->port 0). */
-int bk_server_port(const bk_server *server);
+BK_EXTERN int bk_server_port(const bk_server *server);
 /* Starts a graceful stop: no new connections, idle ones closed, in-flight requests get
  * cfg->graceful_timeout seconds before they are cancelled. Thread-safe; returns at once. */
-void bk_server_stop(bk_server *server);
+BK_EXTERN void bk_server_stop(bk_server *server);
 /* Waits until the server has stopped (after bk_server_stop), then frees it. Returns 0. */
-int bk_server_wait(bk_server *server);
+BK_EXTERN int bk_server_wait(bk_server *server);
 
 /* The runner for a process that is only this server: serves until SIGINT/SIGTERM (a second one
  * exits at once), raises the open-file limit, and logs like uvicorn. Returns the process exit
  * code: 0 after a clean stop, 2 when the server could not start. */
-int bk_run_config(bk_app *app, const bk_config *cfg);
+BK_EXTERN int bk_run_config(bk_app *app, const bk_config *cfg);
 
 /* The uvicorn-like runner: bk_config_parse_args + bk_run_config. Returns the process exit code:
  * 0 after a clean stop or --help, 2 for a bad flag or a server that could not start. */
-int bk_run(bk_app *app, int argc, char **argv);
+BK_EXTERN int bk_run(bk_app *app, int argc, char **argv);
 
 /* ---- requests ------------------------------------------------------------------------- */
 
 /* The request's method, as registered routes name it (HEAD requests report BK_HEAD). */
-bk_method bk_req_method(const bk_req *req);
+BK_EXTERN bk_method bk_req_method(const bk_req *req);
 /* The method's name ("GET", ...). */
-const char *bk_req_method_name(const bk_req *req);
+BK_EXTERN const char *bk_req_method_name(const bk_req *req);
 /* The decoded path ("/items/42") and the raw query string without '?' ("" when none). */
-const char *bk_req_path(const bk_req *req);
-const char *bk_req_query_string(const bk_req *req);
+BK_EXTERN const char *bk_req_path(const bk_req *req);
+BK_EXTERN const char *bk_req_query_string(const bk_req *req);
 /* The request body (NULL and 0 when there is none). The body is fully read before the handler. */
-const char *bk_req_body(const bk_req *req, size_t *len);
+BK_EXTERN const char *bk_req_body(const bk_req *req, size_t *len);
 /* The value of header `name` (case-insensitive), or NULL. Repeated headers: the first one. */
-const char *bk_req_header(const bk_req *req, const char *name);
+BK_EXTERN const char *bk_req_header(const bk_req *req, const char *name);
 /* The value of path parameter `name` ("item_id" for "/items/{item_id}"), decoded, or NULL. */
-const char *bk_req_param(const bk_req *req, const char *name);
+BK_EXTERN const char *bk_req_param(const bk_req *req, const char *name);
 /* The first value of query parameter `name`, percent-decoded ('+' is a space), or NULL. The
  * string lives as long as the request. */
-const char *bk_req_query(bk_req *req, const char *name);
+BK_EXTERN const char *bk_req_query(bk_req *req, const char *name);
 /* The peer's address as "IP:PORT" (for logs). The string lives as long as the request. */
-const char *bk_req_peer(const bk_req *req);
+BK_EXTERN const char *bk_req_peer(const bk_req *req);
 /* The `udata` given to bk_route for the matched route. */
-void *bk_req_udata(const bk_req *req);
+BK_EXTERN void *bk_req_udata(const bk_req *req);
 /* Allocates `size` bytes owned by the request: freed when the request ends (however it ends). */
-void *bk_req_alloc(bk_req *req, size_t size);
+BK_EXTERN void *bk_req_alloc(bk_req *req, size_t size);
 
 /* ---- responses ------------------------------------------------------------------------ */
 
@@ -238,56 +257,57 @@ void *bk_req_alloc(bk_req *req, size_t size);
  * an RFC 9110 token and the value free of control characters (CR, LF, NUL...): BK_EINVAL
  * otherwise. Content-Length, Transfer-Encoding and Connection are brisk's (BK_EINVAL): it
  * frames every response itself. Server and Date set here replace brisk's. */
-int bk_set_header(bk_req *req, const char *name, const char *value);
+BK_EXTERN int bk_set_header(bk_req *req, const char *name, const char *value);
 /* Adds a response header, keeping others of the same name (Set-Cookie). Same rules. */
-int bk_add_header(bk_req *req, const char *name, const char *value);
+BK_EXTERN int bk_add_header(bk_req *req, const char *name, const char *value);
 /* The value of response header `name` set so far (case-insensitive; the first), or NULL. */
-const char *bk_response_header(const bk_req *req, const char *name);
+BK_EXTERN const char *bk_response_header(const bk_req *req, const char *name);
 /* Removes every response header named `name`. Returns 0 or BK_ENOENT when there was none. */
-int bk_remove_header(bk_req *req, const char *name);
+BK_EXTERN int bk_remove_header(bk_req *req, const char *name);
 /* The status of the response sent so far, 0 before one was. */
-int bk_response_status(const bk_req *req);
+BK_EXTERN int bk_response_status(const bk_req *req);
 /* Sends the whole response: status, content type (NULL for none) and body (copied). `status`
  * must be a final one (200-599: a 1xx would leave the client waiting). 204 and 304 go out
  * without body and Content-Length; HEAD requests get the headers only. Returns 0, BK_EINVAL for
  * a bad status or content type or when a response was already sent, BK_ECANCELED when the
  * client is gone, or BK_ENOMEM. */
-int bk_send(bk_req *req, int status, const char *content_type, const void *body, size_t len);
+BK_EXTERN int bk_send(bk_req *req, int status, const char *content_type, const void *body,
+                      size_t len);
 /* bk_send with application/json and a NUL-terminated body that is already JSON. */
-int bk_send_json(bk_req *req, int status, const char *json);
+BK_EXTERN int bk_send_json(bk_req *req, int status, const char *json);
 /* bk_send with text/plain; charset=utf-8. */
-int bk_send_text(bk_req *req, int status, const char *text);
+BK_EXTERN int bk_send_text(bk_req *req, int status, const char *text);
 /* Sends {"detail": detail} with `status`, FastAPI's shape for HTTP errors. */
-int bk_send_error(bk_req *req, int status, const char *detail);
+BK_EXTERN int bk_send_error(bk_req *req, int status, const char *detail);
 /* Starts a JSON response with `status`: write the body with the returned writer, then call
  * bk_json_send(). Returns NULL when a response was already sent, the status is not a final one,
  * or memory ran out. */
-bk_json *bk_json_begin(bk_req *req, int status);
+BK_EXTERN bk_json *bk_json_begin(bk_req *req, int status);
 /* Finishes the response started by bk_json_begin. Returns 0, or the writer's error (a 500 is
  * sent). */
-int bk_json_send(bk_req *req);
+BK_EXTERN int bk_json_send(bk_req *req);
 
 /* ---- tasks and awaiting --------------------------------------------------------------- */
 
 /* The task a request's handler runs as: what awaiting functions take. */
-bk_task *bk_req_task(bk_req *req);
+BK_EXTERN bk_task *bk_req_task(bk_req *req);
 /* Suspends `task` for `ms` milliseconds while the worker serves others. Returns 0, BK_ECANCELED
  * (at once or early) when the task is cancelled — its client went away or the server is
  * stopping: return promptly then, anything sent is dropped — or BK_EINVAL when not called from
  * `task` itself. */
-int bk_task_sleep(bk_task *task, uint64_t ms);
+BK_EXTERN int bk_task_sleep(bk_task *task, uint64_t ms);
 /* Nonzero once `task` was cancelled; every await of a cancelled task returns BK_ECANCELED. */
-int bk_task_cancelled(const bk_task *task);
+BK_EXTERN int bk_task_cancelled(const bk_task *task);
 /* bk_task_sleep on the request's task: `await asyncio.sleep(ms / 1000)` in a handler. */
-int bk_sleep(bk_req *req, uint64_t ms);
+BK_EXTERN int bk_sleep(bk_req *req, uint64_t ms);
 /* bk_task_cancelled of the request's task. */
-int bk_req_cancelled(const bk_req *req);
+BK_EXTERN int bk_req_cancelled(const bk_req *req);
 
 /* A cleanup to run when the request ends, however it ends (answered, cancelled, failed): use it
  * for everything a handler acquires, so a client that leaves mid-await leaks nothing. Deferred
  * calls run in reverse order of registration. Returns 0 or BK_ENOMEM (the call then ran at once).
  */
-int bk_defer(bk_req *req, void (*fn)(void *arg), void *arg);
+BK_EXTERN int bk_defer(bk_req *req, void (*fn)(void *arg), void *arg);
 
 #ifdef __cplusplus
 }

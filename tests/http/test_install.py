@@ -1,8 +1,10 @@
 """A user's view of the library: install it, build a 10-line program with pkg-config, serve."""
 import os
+import re
 import shutil
 import subprocess
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -29,25 +31,108 @@ int main(int argc, char **argv)
 """
 
 
-@pytest.mark.skipif(SANITIZE, reason="the installed library is the normal build")
-def test_installed_library_builds_and_serves_a_user_program(tmp_path, spawn):
+def install(tmp_path):
+    """Installs the build under tmp_path/prefix; returns the environment that makes pkg-config
+    find its brisk.pc (ahead of whatever PKG_CONFIG_PATH already holds, e.g. a libllhttp.pc)."""
     prefix = tmp_path / "prefix"
     subprocess.run(["cmake", "--install", str(BUILD_DIR), "--prefix", str(prefix)], check=True,
                    capture_output=True, timeout=60)
+    pcdir = prefix / "lib" / "pkgconfig"
+    if not pcdir.exists():  # multiarch libdir
+        pcdir = list(prefix.glob("lib*/**/pkgconfig"))[0]
+    paths = [str(pcdir)] + [p for p in os.environ.get("PKG_CONFIG_PATH", "").split(":") if p]
+    return dict(os.environ, PKG_CONFIG_PATH=":".join(paths))
+
+
+def pkg_config(env, *args):
+    return subprocess.run(["pkg-config", *args, "brisk"], env=env, check=True, capture_output=True,
+                          text=True, timeout=30).stdout.split()
+
+
+def build_hello(tmp_path, flags):
     src = tmp_path / "hello.c"
     src.write_text(HELLO)
-    env = dict(os.environ, PKG_CONFIG_PATH=str(prefix / "lib" / "pkgconfig"))
-    if not (prefix / "lib" / "pkgconfig").exists():  # multiarch libdir
-        libdirs = list(prefix.glob("lib*/**/pkgconfig"))
-        env["PKG_CONFIG_PATH"] = str(libdirs[0])
-    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "brisk"], env=env, check=True,
-                           capture_output=True, text=True, timeout=30).stdout.split()
-    libdir = [f[2:] for f in flags if f.startswith("-L")][0]
     exe = tmp_path / "hello"
     cc = shutil.which("cc") or "gcc"
-    subprocess.run([cc, "-Wall", "-Werror", str(src), *flags, f"-Wl,-rpath,{libdir}", "-o", str(exe)],
-                   check=True, capture_output=True, timeout=120)
+    built = subprocess.run([cc, "-Wall", "-Werror", str(src), *flags, "-o", str(exe)],
+                           capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, f"{' '.join(built.args)}\n{built.stderr}"
+    return exe
+
+
+def assert_serves_hello(spawn, exe):
     server = spawn(str(exe))
     with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/hello", timeout=5) as r:
         assert r.status == 200
         assert r.read() == b'{"message":"Hello!"}'
+
+
+def needed_libraries(exe):
+    out = subprocess.run(["readelf", "-d", str(exe)], check=True, capture_output=True, text=True,
+                         timeout=30).stdout
+    return re.findall(r"\(NEEDED\).*\[(.*)\]", out)
+
+
+@pytest.mark.skipif(SANITIZE, reason="the installed library is the normal build")
+def test_installed_library_builds_and_serves_a_user_program(tmp_path, spawn):
+    env = install(tmp_path)
+    flags = pkg_config(env, "--cflags", "--libs")
+    libdir = [f[2:] for f in flags if f.startswith("-L")][0]
+    exe = build_hello(tmp_path, [*flags, f"-Wl,-rpath,{libdir}"])
+    assert any(lib.startswith("libbrisk.so") for lib in needed_libraries(exe))
+    assert_serves_hello(spawn, exe)
+
+
+@pytest.mark.skipif(SANITIZE, reason="the installed library is the normal build")
+def test_installed_static_library_links_with_pkg_config_static(tmp_path, spawn):
+    """libbrisk.a with `pkg-config --static`: brisk.pc's private dependencies (libuv, Boost.Context,
+    pthread, a system llhttp) are all a static link needs."""
+    env = install(tmp_path)
+    flags = pkg_config(env, "--static", "--cflags", "--libs")
+    libdir = [f[2:] for f in flags if f.startswith("-L")][0]
+    archive = os.path.join(libdir, "libbrisk.a")
+    assert os.path.exists(archive)
+    assert "-lbrisk" in flags
+    # -lbrisk would pick libbrisk.so; the archive itself, in the same place on the line
+    exe = build_hello(tmp_path, [archive if f == "-lbrisk" else f for f in flags])
+    assert not [lib for lib in needed_libraries(exe) if lib.startswith("libbrisk")]
+    assert_serves_hello(spawn, exe)
+
+
+def public_functions():
+    """The functions include/brisk.h declares, and those of them not marked BK_EXTERN."""
+    text = (Path(REPO) / "include" / "brisk.h").read_text()
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    declared, unmarked = set(), set()
+    for stmt in re.split(r"[;{}]", text):
+        stmt = " ".join(stmt.split())
+        m = re.search(r"\b(bk_\w+) ?\(", stmt)
+        if not m or stmt.startswith("typedef"):
+            continue
+        declared.add(m.group(1))
+        if not stmt.startswith("BK_EXTERN "):
+            unmarked.add(m.group(1))
+    return declared, unmarked
+
+
+def test_shared_library_exports_exactly_the_public_api():
+    """libbrisk.so is built with hidden visibility: what it exports is brisk.h's BK_EXTERN
+    functions, not brisk's internals (bk_conn_*, bk_tq_*, ...) nor the llhttp it may embed, which
+    would clash with another llhttp in the same process."""
+    lib = BUILD_DIR / "libbrisk.so"
+    assert lib.exists(), f"{lib} is not built"
+    out = subprocess.run(["nm", "-D", "--defined-only", str(lib)], check=True, capture_output=True,
+                         text=True, timeout=30).stdout
+    exported = {line.split()[-1].split("@")[0] for line in out.splitlines() if line.strip()}
+    declared, unmarked = public_functions()
+    assert declared, "found no function declarations in include/brisk.h"
+    problems = []
+    if exported - declared:
+        problems.append("exported but not public: " + ", ".join(sorted(exported - declared)))
+    if unmarked:
+        problems.append("declared in brisk.h without BK_EXTERN: " + ", ".join(sorted(unmarked)))
+    if declared - exported - unmarked:
+        problems.append("declared BK_EXTERN but not exported (not defined?): "
+                        + ", ".join(sorted(declared - exported - unmarked)))
+    assert not problems, "\n".join(problems)
