@@ -1,4 +1,4 @@
-/* fuzz_query — URL splitting and percent-decoding (bk_req_split_url, bk_req_query in
+/* fuzz_query — URL splitting and percent-decoding (bk__req_split_url, bk_req_query in
  * src/http/request.c) on a zeroed bk_req laid out exactly as the llhttp callbacks of
  * src/http/parser.c leave it: raw = URL, NUL, then header names and values, each NUL-terminated,
  * with url_off = 0 and url_len = the URL's length.
@@ -9,7 +9,7 @@
  * The request is an OPTIONS request the first time, then (reused, as on a keep-alive
  * connection) a GET: '*' is a valid target only for OPTIONS.
  *
- * Invariants: the result is 0 or 400 (with a reason: not origin-form, a fragment, '*' outside
+ * Invariants: the result is 0 or BK_EINVAL (with a reason: not origin-form, a fragment, '*' outside
  * OPTIONS, a decoded NUL); on 0 the decoded path is the reference
  * decoding of the part before '?', NUL-terminated, no longer than the URL, without NUL bytes;
  * the query string is the bytes after the first '?', NUL-terminated; both lie inside raw.len; the
@@ -19,7 +19,7 @@
  * stored request is reported.
  */
 #include "fuzz_util.h"
-#include "internal.h"
+#include "http/request.h"
 
 #include <sanitizer/asan_interface.h>
 
@@ -77,7 +77,8 @@ static int ref_query(const char *q, size_t qlen, const char *name, bk_buf *value
         if (k - i < 256) {
             bk_buf key = {0};
             fz_percent_decode(&key, q + i, k - i, 1);
-            int eq = key.len == name_len && (name_len == 0 || memcmp(key.data, name, name_len) == 0);
+            int eq =
+                key.len == name_len && (name_len == 0 || memcmp(key.data, name, name_len) == 0);
             bk_buf_free(&key);
             if (eq) {
                 size_t v = k < j ? k + 1 : j;
@@ -113,13 +114,13 @@ static void check_query(bk_req *req, const char *qref, size_t qref_len, const ch
     bk_buf_free(&want);
 }
 
-static void run(const uint8_t *url, size_t len, const uint8_t *names, size_t names_len,
-                bk_req *req, int exact, bk_method method)
+static void run(const uint8_t *url, size_t len, const uint8_t *names, size_t names_len, bk_req *req,
+                int exact, bk_method method)
 {
     fill_raw(req, url, len, exact, method);
     size_t before = req->raw.len;
     const char *detail = NULL;
-    int rc = bk_req_split_url(req, &detail);
+    int rc = bk__req_split_url(req, &detail);
 
     /* The reference. */
     int origin = len > 0 && url[0] == '/';
@@ -133,21 +134,21 @@ static void run(const uint8_t *url, size_t len, const uint8_t *names, size_t nam
     FUZZ_CHECK(req->raw.len >= before && req->raw.len <= req->raw.cap, "raw.len out of range");
     FUZZ_CHECK(memcmp(req->raw.data, url, len) == 0 && req->raw.data[len] == '\0' &&
                    memcmp(req->raw.data + len + 1, headers, HEADERS_LEN) == 0,
-               "bk_req_split_url changed the stored URL or headers");
+               "bk__req_split_url changed the stored URL or headers");
     if (!origin && !asterisk) {
-        FUZZ_CHECK(rc == 400 && detail && *detail, "non-origin-form target: rc %d", rc);
+        FUZZ_CHECK(rc == BK_EINVAL && detail && *detail, "non-origin-form target: rc %d", rc);
     } else if (memchr(url, '#', len)) {
-        FUZZ_CHECK(rc == 400 && detail && *detail, "fragment in the target: rc %d", rc);
+        FUZZ_CHECK(rc == BK_EINVAL && detail && *detail, "fragment in the target: rc %d", rc);
     } else if (asterisk && method != BK_OPTIONS) {
-        FUZZ_CHECK(rc == 400 && detail && *detail, "'*' for method %d: rc %d", (int)method, rc);
+        FUZZ_CHECK(rc == BK_EINVAL && detail && *detail, "'*' for method %d: rc %d", (int)method,
+                   rc);
     } else if (has_nul) {
-        FUZZ_CHECK(rc == 400 && detail && *detail, "decoded NUL in the path: rc %d", rc);
+        FUZZ_CHECK(rc == BK_EINVAL && detail && *detail, "decoded NUL in the path: rc %d", rc);
     } else {
         FUZZ_CHECK(rc == 0, "valid target refused: rc %d (%s)", rc, detail ? detail : "");
         const char *p = bk_req_path(req);
         FUZZ_CHECK(p == req->raw.data + req->path_off, "bk_req_path");
-        FUZZ_CHECK((size_t)req->path_off + req->path_len < req->raw.len &&
-                       req->path_off >= before,
+        FUZZ_CHECK((size_t)req->path_off + req->path_len < req->raw.len && req->path_off >= before,
                    "path [%u, +%u) outside the new part of raw (len %zu)", req->path_off,
                    req->path_len, req->raw.len);
         FUZZ_CHECK(req->path_len <= len, "decoded path longer than the URL");
@@ -165,8 +166,7 @@ static void run(const uint8_t *url, size_t len, const uint8_t *names, size_t nam
         size_t qwant_len = qm ? len - path_raw_len - 1 : 0;
         FUZZ_CHECK(req->query_len == qwant_len, "query_len %u, want %zu", req->query_len,
                    qwant_len);
-        FUZZ_CHECK((size_t)req->query_off + req->query_len < req->raw.len,
-                   "query outside raw.len");
+        FUZZ_CHECK((size_t)req->query_off + req->query_len < req->raw.len, "query outside raw.len");
         FUZZ_CHECK(q[req->query_len] == '\0' && memcmp(q, qwant, qwant_len) == 0,
                    "query string is not the URL's part after '?', NUL-terminated");
 
@@ -219,13 +219,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t names_len = nl ? size - url_len - 1 : 0;
 
     /* A fresh request with an exact-size buffer, then the same request reused (keep-alive:
-     * bk_req_reset keeps the capacity) for the URL once more. */
+     * bk__req_reset keeps the capacity) for the URL once more. */
     bk_req req;
     memset(&req, 0, sizeof(req));
     run(data, url_len, names, names_len, &req, 1, BK_OPTIONS);
-    bk_req_end(&req); /* the request's allocations (bk_req_query values) */
-    bk_req_reset(&req);
+    bk__req_end(&req); /* the request's allocations (bk_req_query values) */
+    bk__req_reset(&req);
     run(data, url_len, names, names_len, &req, 0, BK_GET);
-    bk_req_free(&req);
+    bk__req_free(&req);
     return 0;
 }

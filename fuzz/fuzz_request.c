@@ -1,20 +1,20 @@
 /* fuzz_request — request assembly through the real server, from arbitrary bytes split anywhere.
  *
- * A real bk_serve (one worker) runs in a background thread, started once; each input is sent on a
- * fresh TCP connection to 127.0.0.1, in pieces, and everything the server answers is checked.
+ * A real server (bk_server_start, one worker) runs in background threads, started once; each
+ * input is sent on a fresh TCP connection to 127.0.0.1, in pieces, and everything the server
+ * answers is checked.
  *
- * Why a real socket and not llhttp on a fake bk_conn: the callbacks of parser.c call into
- * conn.c (bk_conn_dispatch runs handlers on coroutines, pauses the parser for awaiting handlers,
- * keeps pipelined input in `pending`, remembers bytes across reads, writes responses, lingers on
- * close) and worker.c (timeout queues): a fake connection would need a hand-built worker and
- * would skip exactly the pause/resume/pending paths where pipelining and split input go wrong.
- * Waiting a fixed idle time per input would cost ~50 ms each (20 exec/s), though; instead the
- * harness asks the worker itself when it is done: a uv_async_t, initialised once on the worker's
- * loop from inside a handler (the loop's own thread), runs a probe between two callbacks that
- * reports whether our connection is settled — no handler running or awaiting, every byte we sent
+ * Why a real socket: the parser alone is fuzzed in-process by fuzz_parser.c; this harness is for
+ * what the connection does with it (src/loop/conn.c: handing requests to the app one at a time,
+ * parking pipelined input in `pending` while a handler awaits, 100 Continue, lingering closes,
+ * timeout queues), which a fake connection would skip. Waiting a fixed idle time per input would
+ * cost ~50 ms each (20 exec/s), though; instead the harness asks the worker itself when it is
+ * done: a uv_async_t, initialised once on the worker's loop from inside a handler (the loop's own
+ * thread), runs a probe between two callbacks that reports whether our connection is settled —
+ * no handler running or awaiting, every byte we sent
  * received and read, every response byte written and sent (TCP byte counters, so delayed ACKs do
  * not cost 40 ms), a shutdown in progress finished — or gone. ~1000 exec/s on one core. No
- * source file of the library is changed; internal.h is only read.
+ * source file of the library is changed; loop/conn.h is only read.
  *
  * Input format: byte 0: bits 0-3 = number of cut bytes that follow (each: piece length - 1),
  * bit 7 = "abrupt": close the connection right after the last piece without waiting for the
@@ -45,7 +45,8 @@
  */
 #define _GNU_SOURCE
 #include "fuzz_util.h"
-#include "internal.h"
+#include "loop/conn.h"
+#include "testserver.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -124,28 +125,28 @@ struct fz_tcp_info {
 };
 
 typedef struct probe_state {
-    int found;      /* a connection from our port is open */
-    int closed;     /* ... or closed, not freed yet (any closed connection counts: one at a time) */
-    int settled;    /* nothing in flight on it inside the server */
-    int reading;    /* the server reads from it */
-    int state;      /* its bk_conn_state */
-    size_t inq;     /* bytes received, not read by the server */
+    int found;   /* a connection from our port is open */
+    int closed;  /* ... or closed, not freed yet (any closed connection counts: one at a time) */
+    int settled; /* nothing in flight on it inside the server */
+    int reading; /* the server reads from it */
+    int state;   /* its bk_conn_state */
+    size_t inq;  /* bytes received, not read by the server */
     uint64_t bytes_received, bytes_sent; /* by the server's socket, in total */
-    size_t notsent; /* written by the server, not sent yet */
-    size_t pending; /* input parked while a handler awaits */
+    size_t notsent;                      /* written by the server, not sent yet */
+    size_t pending;                      /* input parked while a handler awaits */
     size_t write_queued;
 } probe_state;
 
 static pthread_mutex_t probe_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t probe_cv = PTHREAD_COND_INITIALIZER;
 static uv_async_t probe_async;
-static bk_worker *probe_worker; /* set once, on the worker thread */
+static bk__worker *probe_worker; /* set once, on the worker thread */
 static int probe_ready;
 static unsigned probe_asked, probe_answered;
 static int probe_port;
 static probe_state probe_result;
 
-static int peer_port(bk_conn *c)
+static int peer_port(bk__conn *c)
 {
     struct sockaddr_storage ss;
     int len = sizeof(ss);
@@ -156,7 +157,7 @@ static int peer_port(bk_conn *c)
 
 static void on_probe(uv_async_t *a)
 {
-    bk_worker *w = a->data;
+    bk__worker *w = a->data;
     pthread_mutex_lock(&probe_mu);
     int port = probe_port;
     unsigned asked = probe_asked;
@@ -164,7 +165,7 @@ static void on_probe(uv_async_t *a)
 
     probe_state st;
     memset(&st, 0, sizeof(st));
-    for (bk_conn *c = w->conns; c; c = c->next) {
+    for (bk__conn *c = w->conns; c; c = c->next) {
         if (c->closed) {
             st.closed = 1;
             continue;
@@ -191,11 +192,11 @@ static void on_probe(uv_async_t *a)
         st.notsent = (size_t)notsent;
         st.bytes_received = ti.bytes_received;
         st.bytes_sent = ti.bytes_sent;
-        int parseable = c->state == BK_CONN_IDLE && c->pending.len && !c->closing &&
-                        !c->paused_write;
-        st.settled = c->state != BK_CONN_HANDLER && !c->req.coro && c->write_queued == 0 &&
+        int parseable =
+            c->state == BK__CONN_IDLE && c->pending.len && !c->closing && !c->paused_write;
+        st.settled = c->state != BK__CONN_HANDLER && !c->req.task.coro && c->write_queued == 0 &&
                      c->tcp.shutdown_req == NULL && (inq == 0 || !c->reading) && notsent == 0 &&
-                     !parseable && !w->ready_head;
+                     !parseable && !w->sched.ready_head;
     }
     pthread_mutex_lock(&probe_mu);
     probe_result = st;
@@ -208,7 +209,7 @@ static void on_probe(uv_async_t *a)
 static void h_probe(bk_req *req)
 {
     if (!probe_worker) {
-        bk_worker *w = req->conn->w;
+        bk__worker *w = ((bk__conn *)req->io_ctx)->w;
         probe_async.data = w;
         if (uv_async_init(&w->loop, &probe_async, on_probe) == 0) {
             uv_unref((uv_handle_t *)&probe_async);
@@ -251,54 +252,19 @@ static probe_state probe(int port)
 /* ---- the server ------------------------------------------------------------------------- */
 
 static bk_app *app;
-static bk_config cfg;
+static bk_server *server;
 static int server_port;
-static volatile int server_exited;
+static bk_config cfg; /* the server's, for the reference model's limits */
 
-static void *server_main(void *arg)
+static void quiet(bk_config *c)
 {
-    (void)arg;
-    bk_serve(app, &cfg);
-    server_exited = 1;
-    return NULL;
+    c->log_level = BK_LOG_CRITICAL; /* the fuzzer sends garbage on purpose: no warning lines */
 }
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(a);
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
-/* A connected socket (blocking connect, then non-blocking), its local port in *local. */
+/* A connected socket (blocking connect; reads use MSG_DONTWAIT), its local port in *local. */
 static int connect_client(int *local)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)server_port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-        close(fd);
-        return -1;
-    }
-    socklen_t len = sizeof(a);
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    *local = ntohs(a.sin_port);
-    return fd;
+    return test_connect(server_port, 5, local);
 }
 
 /* Reads what is there without blocking. Returns 1 at EOF (or a reset), else 0. */
@@ -421,8 +387,8 @@ typedef struct ref_req {
     uint8_t headers_done, complete;
     uint8_t has_body;
     uint8_t field_open, header_open;
-    int reject;         /* the status brisk must refuse this request with, 0 if none */
-    const char *why;    /* which rule (for failure messages) */
+    int reject;      /* the status brisk must refuse this request with, 0 if none */
+    const char *why; /* which rule (for failure messages) */
     bk_buf url, body, field, value;
     bk_buf xtest, expect;
     uint8_t have_xtest, have_expect;
@@ -437,10 +403,10 @@ typedef struct ref_req {
 
 typedef struct ref_stream {
     ref_req reqs[MAX_REQS];
-    int n;            /* requests begun */
-    int ncomplete;    /* requests complete */
-    int error;        /* llhttp stopped with an error, its own or a rule's */
-    int overflow;     /* more requests than the model holds: skip the checks */
+    int n;                 /* requests begun */
+    int ncomplete;         /* requests complete */
+    int error;             /* llhttp stopped with an error, its own or a rule's */
+    int overflow;          /* more requests than the model holds: skip the checks */
     const char *buf, *end; /* the stream */
     const char *version_end;
 } ref_stream;
@@ -793,8 +759,7 @@ static void parse_head(const char *s, size_t len, size_t pos, response *r)
         size_t vl = (size_t)(p + n - v);
         for (size_t i = 0; i < vl; i++) {
             unsigned char c = (unsigned char)v[i];
-            FUZZ_CHECK(c == '\t' || (c >= 0x20 && c != 0x7f), "control byte 0x%02x in a header",
-                       c);
+            FUZZ_CHECK(c == '\t' || (c >= 0x20 && c != 0x7f), "control byte 0x%02x in a header", c);
         }
         size_t nl = (size_t)(colon - p);
         if (token_eq(p, nl, "content-length")) {
@@ -925,7 +890,6 @@ static int limit_status(int status)
     return status == 413 || status == 414 || status == 431;
 }
 
-
 static void check_exchange(const uint8_t *in, size_t in_len, const bk_buf *out, int eof)
 {
     cur_in = in, cur_in_len = in_len, cur_out = out;
@@ -978,14 +942,17 @@ static void check_exchange(const uint8_t *in, size_t in_len, const bk_buf *out, 
             else
                 allowed = ref.error && nfinal == ref.n - (rq ? 1 : 0) && r.status == 400;
             allowed = allowed || (limits_possible && limit_status(r.status));
-            EX_CHECK(allowed, "response %d: status %d; the model says %s%s%s (expected %d)",
-                     nfinal, r.status,
-                     !rq ? "no such request"
-                         : rq->reject ? "refused: "
-                                      : rq->complete ? "complete, routed" : "incomplete",
-                     rq && rq->reject ? rq->why : "",
-                     ref.error ? ", stream invalid" : "",
-                     rq ? (rq->reject ? rq->reject : rq->complete ? rq->status : 0) : 0);
+            EX_CHECK(allowed, "response %d: status %d; the model says %s%s%s (expected %d)", nfinal,
+                     r.status,
+                     !rq            ? "no such request"
+                     : rq->reject   ? "refused: "
+                     : rq->complete ? "complete, routed"
+                                    : "incomplete",
+                     rq && rq->reject ? rq->why : "", ref.error ? ", stream invalid" : "",
+                     rq ? (rq->reject     ? rq->reject
+                           : rq->complete ? rq->status
+                                          : 0)
+                        : 0);
             EX_CHECK(is_close(&r), "error response %d (%d) without Connection: close", nfinal,
                      r.status);
             EX_CHECK(val_is(r.ctype, r.ctype_len, "application/json"), "error body type");
@@ -1051,7 +1018,7 @@ static void exchange(const uint8_t *payload, size_t plen, const size_t *cuts, si
     }
     if (!abrupt) {
         probe_state st = wait_settled(fd, local, out, eof);
-        if ((!st.found || st.state == BK_CONN_LINGER) && !*eof) {
+        if ((!st.found || st.state == BK__CONN_LINGER) && !*eof) {
             /* Closed, or shut down for writing: the FIN has been sent; read up to it. */
             double t0 = now_s();
             while (!*eof && now_s() - t0 < 5) {
@@ -1087,45 +1054,32 @@ static int start_server(void)
         bk_get(app, "/sleep", h_sleep) || bk_get(app, "/__fuzz_probe", h_probe))
         return -1;
     bk_config_default(&cfg);
-    cfg.host = "127.0.0.1";
-    cfg.workers = 1;
-    cfg.access_log = 0;
-    cfg.log_level = BK_LOG_CRITICAL; /* the fuzzer sends garbage on purpose: no warning lines */
-    for (int attempt = 0; attempt < 20; attempt++) {
-        server_port = free_port();
-        cfg.port = server_port;
-        server_exited = 0;
-        pthread_t t;
-        if (pthread_create(&t, NULL, server_main, NULL) != 0)
-            return -1;
-        pthread_detach(t);
-        for (int i = 0; i < 500 && !server_exited; i++) {
-            int local, fd = connect_client(&local);
-            if (fd < 0) {
-                sleep_us(10000);
-                continue;
-            }
-            /* Install the probe on the worker's loop. */
-            static const char req[] = "GET /__fuzz_probe HTTP/1.1\r\nHost: fuzz\r\n"
-                                      "Connection: close\r\n\r\n";
-            bk_buf in = {0};
-            int eof = 0;
-            send_piece(fd, (const uint8_t *)req, sizeof(req) - 1, &in, &eof);
-            double start = now_s();
-            while (!eof && now_s() - start < 5) {
-                struct pollfd pfd = {fd, POLLIN, 0};
-                poll(&pfd, 1, 100);
-                eof = drain(fd, &in);
-            }
-            close(fd);
-            bk_buf_free(&in);
-            pthread_mutex_lock(&probe_mu);
-            int ready = probe_ready;
-            pthread_mutex_unlock(&probe_mu);
-            return ready ? 0 : -1;
-        }
+    quiet(&cfg);
+    server = test_server_start(app, quiet);
+    if (!server)
+        return -1;
+    server_port = bk_server_port(server);
+    int local, fd = connect_client(&local);
+    if (fd < 0)
+        return -1;
+    /* Install the probe on the worker's loop. */
+    static const char req[] = "GET /__fuzz_probe HTTP/1.1\r\nHost: fuzz\r\n"
+                              "Connection: close\r\n\r\n";
+    bk_buf in = {0};
+    int eof = 0;
+    send_piece(fd, (const uint8_t *)req, sizeof(req) - 1, &in, &eof);
+    double start = now_s();
+    while (!eof && now_s() - start < 5) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        poll(&pfd, 1, 100);
+        eof = drain(fd, &in);
     }
-    return -1;
+    close(fd);
+    bk_buf_free(&in);
+    pthread_mutex_lock(&probe_mu);
+    int ready = probe_ready;
+    pthread_mutex_unlock(&probe_mu);
+    return ready ? 0 : -1;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -1137,10 +1091,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz_request: cannot start the server\n");
         exit(1);
     }
-    /* bk_serve turned SIGINT/SIGTERM into a graceful drain; give them back to libFuzzer (it only
-     * installs its handlers where none is set), so Ctrl-C and -max_total_time end the run. */
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
     fprintf(stderr, "fuzz_request: brisk serving on 127.0.0.1:%d\n", server_port);
     return 0;
 }
@@ -1181,8 +1131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         normalise(&out);
         normalise(&whole);
         cur_in = payload, cur_in_len = plen, cur_out = &out;
-        if (out.len != whole.len || !fz_memeq(out.data, whole.data, out.len) ||
-            eof != whole_eof) {
+        if (out.len != whole.len || !fz_memeq(out.data, whole.data, out.len) || eof != whole_eof) {
             fprintf(stderr, "cuts:");
             for (size_t i = 0; i < ncuts; i++)
                 fprintf(stderr, " %zu", cuts[i]);

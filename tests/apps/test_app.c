@@ -14,22 +14,30 @@ static _Atomic long cancelled_count;
 static _Atomic long deferred_count;
 
 /* Parses a non-negative decimal query parameter; `dflt` when absent or malformed. */
-static unsigned long long query_u64(bk_req *req, const char *name, unsigned long long dflt) {
+static unsigned long long query_u64(bk_req *req, const char *name, unsigned long long dflt)
+{
     const char *s = bk_req_query(req, name);
-    if (!s || !*s) return dflt;
+    if (!s || !*s)
+        return dflt;
     char *end = NULL;
     unsigned long long v = strtoull(s, &end, 10);
     return (*end || s[0] == '-') ? dflt : v;
 }
 
-static void fast(bk_req *req) { bk_send_json(req, 200, "{\"message\":\"Fast response\"}"); }
+static void fast(bk_req *req)
+{
+    bk_send_json(req, 200, "{\"message\":\"Fast response\"}");
+}
 
-static void slow(bk_req *req) {
-    if (bk_sleep(req, 3000) != 0) return;
+static void slow(bk_req *req)
+{
+    if (bk_sleep(req, 3000) != 0)
+        return;
     bk_send_json(req, 200, "{\"message\":\"Slow response after 3 seconds\"}");
 }
 
-static void echo(bk_req *req) {
+static void echo(bk_req *req)
+{
     size_t len = 0;
     const char *body = bk_req_body(req, &len);
     char n[32];
@@ -39,28 +47,46 @@ static void echo(bk_req *req) {
 }
 
 /* {"<key>": <string or null>} through the JSON writer. */
-static void send_one(bk_req *req, const char *key, const char *value) {
+static void send_one(bk_req *req, const char *key, const char *value)
+{
     bk_json *j = bk_json_begin(req, 200);
-    if (!j) return;
+    if (!j)
+        return;
     bk_json_object_begin(j);
     bk_json_key(j, key);
-    if (value) bk_json_string(j, value);
-    else bk_json_null(j);
+    if (value)
+        bk_json_string(j, value);
+    else
+        bk_json_null(j);
     bk_json_object_end(j);
     bk_json_send(req);
 }
 
-static void item(bk_req *req) { send_one(req, "item_id", bk_req_param(req, "item_id")); }
-static void file(bk_req *req) { send_one(req, "path", bk_req_param(req, "path")); }
-static void query(bk_req *req) { send_one(req, "q", bk_req_query(req, "q")); }
-static void headers(bk_req *req) { send_one(req, "user_agent", bk_req_header(req, "User-Agent")); }
+static void item(bk_req *req)
+{
+    send_one(req, "item_id", bk_req_param(req, "item_id"));
+}
+static void file(bk_req *req)
+{
+    send_one(req, "path", bk_req_param(req, "path"));
+}
+static void query(bk_req *req)
+{
+    send_one(req, "q", bk_req_query(req, "q"));
+}
+static void headers(bk_req *req)
+{
+    send_one(req, "user_agent", bk_req_header(req, "User-Agent"));
+}
 
-static void count_deferred(void *arg) {
+static void count_deferred(void *arg)
+{
     (void)arg;
     atomic_fetch_add(&deferred_count, 1);
 }
 
-static void sleep_handler(bk_req *req) {
+static void sleep_handler(bk_req *req)
+{
     atomic_fetch_add(&started_count, 1);
     bk_defer(req, count_deferred, NULL);
     unsigned long long ms = query_u64(req, "ms", 0);
@@ -69,7 +95,8 @@ static void sleep_handler(bk_req *req) {
         return;
     }
     bk_json *j = bk_json_begin(req, 200);
-    if (!j) return;
+    if (!j)
+        return;
     bk_json_object_begin(j);
     bk_json_key(j, "slept");
     bk_json_int(j, (int64_t)ms);
@@ -77,9 +104,11 @@ static void sleep_handler(bk_req *req) {
     bk_json_send(req);
 }
 
-static void stats(bk_req *req) {
+static void stats(bk_req *req)
+{
     bk_json *j = bk_json_begin(req, 200);
-    if (!j) return;
+    if (!j)
+        return;
     bk_json_object_begin(j);
     bk_json_key(j, "started");
     bk_json_int(j, atomic_load(&started_count));
@@ -92,19 +121,24 @@ static void stats(bk_req *req) {
 }
 
 /* ~1 KiB of stack per frame; the use after the call keeps it from becoming a tail call. */
-static int recurse(unsigned long long depth) {
+static int recurse(unsigned long long depth)
+{
     volatile char frame[1024];
-    for (size_t i = 0; i < sizeof frame; i++) frame[i] = (char)(depth + i);
-    if (depth == 0) return frame[0];
+    for (size_t i = 0; i < sizeof frame; i++)
+        frame[i] = (char)(depth + i);
+    if (depth == 0)
+        return frame[0];
     return recurse(depth - 1) + frame[sizeof frame - 1];
 }
 
-static void recurse_handler(bk_req *req) {
+static void recurse_handler(bk_req *req)
+{
     unsigned long long depth = query_u64(req, "depth", 0);
     volatile int sink = recurse(depth);
     (void)sink;
     bk_json *j = bk_json_begin(req, 200);
-    if (!j) return;
+    if (!j)
+        return;
     bk_json_object_begin(j);
     bk_json_key(j, "depth");
     bk_json_int(j, (int64_t)depth);
@@ -112,7 +146,8 @@ static void recurse_handler(bk_req *req) {
     bk_json_send(req);
 }
 
-static void big(bk_req *req) {
+static void big(bk_req *req)
+{
     unsigned long long kb = query_u64(req, "kb", 0);
     if (kb > 64 * 1024) {
         bk_send_error(req, 422, "kb must be at most 65536");
@@ -134,19 +169,85 @@ static const char ESCAPE_VALUE[] = "q\"b\\n\nt\tc\x01"
                                    "u\xe2\x82\xac"
                                    "s\xf0\x9f\x98\x80";
 
-static void escape(bk_req *req) { send_one(req, "value", ESCAPE_VALUE); }
+static void escape(bk_req *req)
+{
+    send_one(req, "value", ESCAPE_VALUE);
+}
 
-static void text(bk_req *req) { bk_send_text(req, 200, "hello"); }
+static void text(bk_req *req)
+{
+    bk_send_text(req, 200, "hello");
+}
 
-static void custom(bk_req *req) {
+static void custom(bk_req *req)
+{
     bk_set_header(req, "X-Custom", "yes");
     bk_send_json(req, 201, "{\"created\":true}");
 }
 
-static void noresponse(bk_req *req) { (void)req; }
+static void noresponse(bk_req *req)
+{
+    (void)req;
+}
+
+/* {"rc": rc}: what a brisk call answered. */
+static void send_rc(bk_req *req, int rc)
+{
+    bk_json *j = bk_json_begin(req, 200);
+    if (!j)
+        return;
+    bk_json_object_begin(j);
+    bk_json_key(j, "rc");
+    bk_json_int(j, rc);
+    bk_json_object_end(j);
+    bk_json_send(req);
+}
+
+/* /framing?name=N&value=V: bk_set_header(N, V)'s answer; the header goes out when accepted. */
+static void framing(bk_req *req)
+{
+    const char *name = bk_req_query(req, "name"), *value = bk_req_query(req, "value");
+    send_rc(req, bk_set_header(req, name ? name : "", value ? value : ""));
+}
+
+/* /status?code=N: a "body" with status N; when bk_send refuses it, {"rc": rc} with 200. */
+static void status_handler(bk_req *req)
+{
+    int code = (int)query_u64(req, "code", 200);
+    int rc = bk_send(req, code, "text/plain", "body", 4);
+    if (rc != 0)
+        send_rc(req, rc);
+}
+
+/* What middleware does to a response's headers: replace, append, remove, read, override. */
+static void header_ops(bk_req *req)
+{
+    bk_set_header(req, "X-Replaced", "old");
+    bk_set_header(req, "x-replaced", "new");
+    bk_add_header(req, "Set-Cookie", "a=1");
+    bk_add_header(req, "Set-Cookie", "b=2");
+    bk_set_header(req, "X-Removed", "gone");
+    int removed = bk_remove_header(req, "x-removed");
+    int removed_again = bk_remove_header(req, "X-Removed");
+    bk_set_header(req, "Server", "custom");
+    const char *read = bk_response_header(req, "X-REPLACED");
+    bk_json *j = bk_json_begin(req, 200);
+    if (!j)
+        return;
+    bk_json_object_begin(j);
+    bk_json_key(j, "read");
+    bk_json_string(j, read ? read : "");
+    bk_json_key(j, "removed");
+    bk_json_int(j, removed);
+    bk_json_key(j, "removed_again");
+    bk_json_int(j, removed_again);
+    bk_json_object_end(j);
+    bk_json_send(req);
+}
 
 /* What a handler must not do: hold the worker without awaiting (brisk warns about it). */
-static void block(bk_req *req) {
+static void block(bk_req *req)
+{
     const char *ms = bk_req_query(req, "ms");
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -157,7 +258,8 @@ static void block(bk_req *req) {
     bk_send_text(req, 200, "blocked");
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     bk_app *app = bk_app_new();
     if (!app) {
         fprintf(stderr, "test_app: out of memory\n");
@@ -180,6 +282,9 @@ int main(int argc, char **argv) {
     rc |= bk_get(app, "/custom", custom);
     rc |= bk_get(app, "/noresponse", noresponse);
     rc |= bk_get(app, "/block", block);
+    rc |= bk_get(app, "/framing", framing);
+    rc |= bk_get(app, "/status", status_handler);
+    rc |= bk_get(app, "/header-ops", header_ops);
     if (rc != 0) {
         fprintf(stderr, "test_app: route registration failed\n");
         return 1;
