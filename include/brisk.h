@@ -205,7 +205,8 @@ BK_EXTERN int bk_config_parse_args(bk_config *cfg, int argc, char **argv);
 
 /* Starts serving `app` with `cfg` (copied) in the background: binds the listeners and starts
  * cfg->workers threads, and returns once every worker serves. A library call: it installs no
- * signal handler and changes no process setting. Returns 0 with `*server` set, or a BK_E* code
+ * signal handler and changes no process setting (but brisk's log level, which is process-wide
+ * like the stderr it writes to). Returns 0 with `*server` set, or a BK_E* code
  * after logging why (BK_EADDRINUSE, BK_EINVAL for a bad host or config, BK_EAGAIN or the
  * worker's own error when one could not start; nothing is left running then). */
 BK_EXTERN int bk_server_start(bk_server **server, const bk_app *app, const bk_config *cfg);

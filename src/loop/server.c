@@ -245,6 +245,8 @@ static int check_config(const bk_config *cfg)
 int bk_server_start(bk_server **out, const bk_app *app, const bk_config *cfg)
 {
     *out = NULL;
+    if (cfg)
+        bk__log_set_level(cfg->log_level); /* brisk's log is the process's stderr: one level */
     if (!app || !cfg || check_config(cfg)) {
         bk__log(BK_LOG_ERROR, "bk_server_start: invalid configuration");
         return BK_EINVAL;

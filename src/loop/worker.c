@@ -300,10 +300,7 @@ static int worker_listen(bk__worker *w)
         close(w->listen_fd); /* libuv owns the fd only once uv_tcp_open succeeded */
         return err;
     }
-    err = uv_listen((uv_stream_t *)&w->listener, w->cfg->backlog, on_connection);
-    if (err)
-        bk__log(BK_LOG_ERROR, "worker %d cannot listen: %s", w->id, uv_strerror(err));
-    return err;
+    return uv_listen((uv_stream_t *)&w->listener, w->cfg->backlog, on_connection);
 }
 
 static int worker_init_subsystems(bk__worker *w)
@@ -329,6 +326,7 @@ static int worker_init(bk__worker *w)
     if (!err)
         err = worker_init_handles(w);
     if (err) {
+        bk__log(BK_LOG_ERROR, "worker %d cannot start its loop: %s", w->id, bk_strerror(err));
         close(w->listen_fd);
         return err;
     }
@@ -342,9 +340,9 @@ static int worker_init(bk__worker *w)
     worker_init_queues(w);
     update_date(w);
     err = worker_listen(w);
-    if (!err)
-        err = worker_init_subsystems(w);
-    return err;
+    if (err)
+        bk__log(BK_LOG_ERROR, "worker %d cannot listen: %s", w->id, bk_strerror(err));
+    return err ? err : worker_init_subsystems(w); /* which says why itself */
 }
 
 static void close_walk(uv_handle_t *h, void *arg)
@@ -367,6 +365,7 @@ void bk__worker_run(bk__worker *w)
 {
     int err = uv_loop_init(&w->loop);
     if (err) {
+        bk__log(BK_LOG_ERROR, "worker %d cannot create its loop: %s", w->id, bk_strerror(err));
         close(w->listen_fd);
         w->start_error = err;
         bk__server_worker_started(w->server, w);
@@ -375,8 +374,6 @@ void bk__worker_run(bk__worker *w)
     }
     err = worker_init(w);
     w->start_error = err;
-    if (err)
-        bk__log(BK_LOG_ERROR, "worker %d cannot start: %s", w->id, bk_strerror(err));
     bk__server_worker_started(w->server, w);
     if (err)
         worker_abandon(w);
