@@ -129,7 +129,7 @@ typedef struct probe_state {
     int closed;  /* ... or closed, not freed yet (any closed connection counts: one at a time) */
     int settled; /* nothing in flight on it inside the server */
     int reading; /* the server reads from it */
-    int state;   /* its bk_conn_state */
+    int state;   /* its bk__conn_state */
     size_t inq;  /* bytes received, not read by the server */
     uint64_t bytes_received, bytes_sent; /* by the server's socket, in total */
     size_t notsent;                      /* written by the server, not sent yet */

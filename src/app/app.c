@@ -22,6 +22,7 @@ void bk_app_free(bk_app *app)
     if (!app)
         return;
     bk__router_free(app->router);
+    free(app->subsystems);
     free(app);
 }
 
@@ -59,8 +60,11 @@ int bk_patch(bk_app *app, const char *pattern, bk_handler handler)
 
 int bk__app_add_subsystem(bk_app *app, const bk__subsystem *s)
 {
-    if (app->nsubsystems == BK__MAX_SUBSYSTEMS)
+    bk__subsystem *grown =
+        realloc(app->subsystems, (size_t)(app->nsubsystems + 1) * sizeof(*grown));
+    if (!grown)
         return BK_ENOMEM;
+    app->subsystems = grown;
     app->subsystems[app->nsubsystems++] = *s;
     return 0;
 }

@@ -32,16 +32,13 @@ typedef struct bk__subsystem {
     void *udata;
 } bk__subsystem;
 
-#define BK__MAX_SUBSYSTEMS 16
-
 struct bk_app {
     bk__router *router;
-    bk__subsystem subsystems[BK__MAX_SUBSYSTEMS];
+    bk__subsystem *subsystems; /* in the order they were added: set up in it, closed in reverse */
     int nsubsystems;
 };
 
-/* Adds a per-worker subsystem (before the app is served). Returns 0 or BK_ENOMEM when the
- * table is full. */
+/* Adds a per-worker subsystem (before the app is served). Returns 0 or BK_ENOMEM. */
 int bk__app_add_subsystem(bk_app *app, const bk__subsystem *s);
 
 /* What the pipeline needs of a worker: one per worker, only touched on its loop. */

@@ -226,6 +226,8 @@ static void close_subsystems(bk__worker *w)
     for (int i = w->nsubsystems - 1; i >= 0; i--)
         app->subsystems[i].close(w->subsystem_state[i]);
     w->nsubsystems = 0;
+    free(w->subsystem_state);
+    w->subsystem_state = NULL;
 }
 
 /* Closes every handle of the worker's own; uv_run returns once their callbacks ran. */
@@ -306,6 +308,11 @@ static int worker_listen(bk__worker *w)
 static int worker_init_subsystems(bk__worker *w)
 {
     const bk_app *app = w->pipeline.app;
+    if (!app->nsubsystems)
+        return 0;
+    w->subsystem_state = calloc((size_t)app->nsubsystems, sizeof(void *));
+    if (!w->subsystem_state)
+        return BK_ENOMEM;
     for (int i = 0; i < app->nsubsystems; i++) {
         const bk__subsystem *s = &app->subsystems[i];
         int err = s->init(w, s->udata, &w->subsystem_state[i]);

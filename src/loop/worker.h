@@ -68,8 +68,8 @@ struct bk__worker {
     bk__tq tq[BK__TQ_COUNT];
     bk__conn *conns; /* every open connection */
     size_t nconns;
-    void *subsystem_state[BK__MAX_SUBSYSTEMS];
-    int nsubsystems; /* initialised, in the app's order */
+    void **subsystem_state; /* one per subsystem of the app */
+    int nsubsystems;        /* initialised, in the app's order */
     int draining;
     int stopped;
     int start_error;     /* why the worker could not start (0: it runs) */
