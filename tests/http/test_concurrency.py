@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from conftest import HOST, raise_nofile_limit
+from httpclient import HOST, build_request, raise_nofile_limit, read_response_async
 
 N_SLOW = 1000
 
@@ -49,17 +49,10 @@ print(json.dumps({"lat": lat, "errors": errors}), flush=True)
 async def _slow_request(port):
     reader, writer = await asyncio.open_connection(HOST, port)
     try:
-        writer.write(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        writer.write(build_request("GET", "/slow"))
         await writer.drain()
-        head = await reader.readuntil(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        body = await reader.readexactly(length)
-        return status, body
+        r = await read_response_async(reader)
+        return r.status, r.body
     finally:
         writer.close()
 

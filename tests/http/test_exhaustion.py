@@ -8,13 +8,8 @@ import time
 
 import pytest
 
-from conftest import HOST, SANITIZE, assert_serves_fast
-
-
-def _cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100
+from conftest import SANITIZE
+from httpclient import HOST, assert_serves_fast, cpu_seconds
 
 
 @pytest.mark.skipif(not shutil.which("prlimit"), reason="needs prlimit (util-linux)")
@@ -27,9 +22,9 @@ def test_out_of_fds_on_accept(spawn):
             s = socket.create_connection((HOST, server.port), timeout=5)
             s.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
             conns.append(s)
-        before = _cpu_seconds(server.pid)
+        before = cpu_seconds(server.pid)
         time.sleep(1.0)
-        spent = _cpu_seconds(server.pid) - before
+        spent = cpu_seconds(server.pid) - before
         assert spent < 0.3, f"server used {spent:.2f} s of CPU in 1 s while out of fds (spinning?)"
         answered = closed = 0
         for s in conns:

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from conftest import RawConn
+from httpclient import RawConn
 
 LIMIT = 16 * 1024
 

@@ -4,7 +4,7 @@ signal exits at once."""
 import signal
 import time
 
-from conftest import RawConn, assert_serves_fast, build_request, error_detail, get
+from httpclient import RawConn, assert_serves_fast, build_request, error_detail, get
 
 
 def _hold_sleepers(port, n, ms):

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from conftest import HOST, binary, free_port, get, wait_for
+from conftest import binary
+from httpclient import HOST, free_port, get, wait_for
 
 
 def _run(name, *args, timeout=5.0):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import HOST, RawConn, build_request, get
+from httpclient import HOST, RawConn, build_request, get
 
 WAIT_BODY = b'{"message":"Waited 1 second"}'
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import HOST, RawConn, build_request
+from httpclient import HOST, RawConn, build_request
 
 N_SLOW = 1000
 

@@ -4,7 +4,8 @@ and a client that never reads its responses is dropped instead of buffered for."
 import socket
 import time
 
-from conftest import HOST, RawConn, SANITIZE, build_request, get, wait_for
+from conftest import SANITIZE
+from httpclient import HOST, RawConn, build_request, get, wait_for
 
 HELD = 5000
 
