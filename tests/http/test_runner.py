@@ -8,7 +8,7 @@ import time
 import pytest
 
 from conftest import binary
-from httpclient import HOST, free_port, get, wait_for
+from httpclient import HOST, RawConn, build_request, free_port, get, thread_cpu_seconds, wait_for
 
 
 def _run(name, *args, timeout=5.0):
@@ -105,13 +105,48 @@ def test_no_access_log_suppresses_it(spawn):
     assert "/fast" not in server.stdout() + server.stderr()
 
 
-def test_two_workers_serve_requests(spawn):
-    server = spawn("test_app", "--workers", "2")
+# Which threads ran handlers. The main thread only waits for signals; each worker is a thread with
+# its own SO_REUSEPORT listener, and the kernel spreads connections over the listeners by a hash of
+# the client's port. /block spins its worker's CPU for BLOCK_MS, so every thread that ran one
+# accrues CPU time a tick counter can see (/proc reports it in 10 ms ticks); an idle worker accrues
+# next to none. With N_BLOCKING connections the chance that all land on one of two workers is
+# 2 * 2**-16.
+N_BLOCKING = 16
+BLOCK_MS = 40
+
+
+def _threads_that_ran_handlers(server):
+    """Sends GET /block?ms=BLOCK_MS on N_BLOCKING connections at once; returns {tid: CPU seconds}
+    of the threads other than the main one that accrued at least half a /block meanwhile."""
+    before = thread_cpu_seconds(server.pid)
+    conns = [RawConn(server.port) for _ in range(N_BLOCKING)]
+    try:
+        for c in conns:
+            c.send(build_request("GET", f"/block?ms={BLOCK_MS}"))
+        for c in conns:
+            r = c.read_response(timeout=10.0)
+            assert r.status == 200 and r.body == b"blocked", r
+    finally:
+        for c in conns:
+            c.close()
+    spent = {tid: cpu - before.get(tid, 0.0) for tid, cpu in thread_cpu_seconds(server.pid).items()}
+    return {tid: cpu for tid, cpu in spent.items() if tid != server.pid and cpu >= BLOCK_MS / 2000}
+
+
+def test_two_workers_both_serve_requests(spawn):
+    server = spawn("test_app", "--workers", "2", "--no-access-log")
     assert server.startup_match.group(0).endswith("(2 workers)"), server.startup_match.group(0)
-    for i in range(20):
-        r = get(server.port, f"/items/{i}")
-        assert r.status == 200 and r.json() == {"item_id": str(i)}
+    busy = _threads_that_ran_handlers(server)
+    assert len(busy) >= 2, f"only {len(busy)} thread(s) ran the {N_BLOCKING} handlers (CPU s by thread: {busy})"
     assert server.stop() == 0, server.stderr()
+
+
+def test_one_worker_runs_every_handler_on_one_thread(spawn):
+    """The control for the test above: the same load on --workers 1 shows one busy thread, so the
+    count does tell one worker from two."""
+    server = spawn("test_app", "--workers", "1", "--no-access-log")
+    busy = _threads_that_ran_handlers(server)
+    assert len(busy) == 1, f"CPU s by thread: {busy}"
 
 
 def test_backlog_and_limits_accepted(spawn):
