@@ -1,6 +1,8 @@
 """(h) The uvicorn-like runner: flags, exit codes, startup line, access log, workers."""
 
+import os
 import re
+import signal
 import socket
 import subprocess
 import time
@@ -8,7 +10,8 @@ import time
 import pytest
 
 from conftest import binary
-from httpclient import HOST, RawConn, build_request, free_port, get, thread_cpu_seconds, wait_for
+from httpclient import (HOST, RawConn, assert_serves_fast, build_request, error_detail, free_port, get, get_json,
+                        thread_cpu_seconds, wait_for)
 
 
 def _run(name, *args, timeout=5.0):
@@ -149,6 +152,84 @@ def test_one_worker_runs_every_handler_on_one_thread(spawn):
     assert len(busy) == 1, f"CPU s by thread: {busy}"
 
 
-def test_backlog_and_limits_accepted(spawn):
-    server = spawn("test_app", "--backlog", 16, "--limit-concurrency", 100, "--timeout-body", 5)
-    assert get(server.port, "/fast").status == 200
+def _queued_connections(port, most):
+    """Opens connections one after the other until one does not complete its handshake within
+    0.3 s (or `most` did); returns the open sockets."""
+    socks = []
+    for _ in range(most):
+        try:
+            socks.append(socket.create_connection((HOST, port), timeout=0.3))
+        except OSError:  # the kernel dropped the SYN: its accept queue is full
+            break
+    return socks
+
+
+def _all_threads_stopped(pid):
+    def state(tid):
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+
+    return all(state(tid) == "T" for tid in os.listdir(f"/proc/{pid}/task"))
+
+
+@pytest.mark.parametrize("backlog", [4, None], ids=["backlog-4", "default"])
+def test_backlog_bounds_connections_waiting_to_be_accepted(spawn, backlog):
+    """What --backlog promises is observable while the server accepts nothing: stopped (SIGSTOP),
+    the kernel still completes handshakes, but only into a queue of about `backlog`. The default
+    (2048) takes all of a dozen. Once resumed, the queued clients are served."""
+    server = spawn("test_app", "--no-access-log", *(["--backlog", backlog] if backlog else []))
+    server.send_signal(signal.SIGSTOP)
+    try:
+        assert wait_for(lambda: _all_threads_stopped(server.pid), 2.0), "SIGSTOP did not stop the server"
+        socks = _queued_connections(server.port, 12)
+    finally:
+        server.send_signal(signal.SIGCONT)
+    try:
+        if backlog:
+            # Linux queues one more than asked, and a last client may see its handshake complete
+            # while the server drops the final ACK of a full queue (it is queued later).
+            assert backlog <= len(socks) <= backlog + 2, f"{len(socks)} connections queued with --backlog {backlog}"
+        else:
+            assert len(socks) == 12, f"only {len(socks)} connections queued with the default backlog"
+        for s in socks[:4]:  # surely in the accept queue, in order
+            s.settimeout(5.0)
+            s.sendall(build_request("GET", "/fast", close=True))
+            assert s.recv(65536).startswith(b"HTTP/1.1 200 "), "a queued connection was not served"
+    finally:
+        for s in socks:
+            s.close()
+
+
+def test_limit_concurrency_admits_exactly_that_many(spawn):
+    server = spawn("test_app", "--limit-concurrency", 2)
+    port = server.port
+    started = get_json(port, "/stats")["started"]
+    held = [RawConn(port)]
+    try:
+        held[0].send(build_request("GET", "/sleep?ms=5000"))
+        # One in flight: a second request is admitted (it is /stats itself, answered with 200).
+        assert wait_for(lambda: get_json(port, "/stats")["started"] == started + 1, 3.0), "the sleeper never started"
+        held.append(RawConn(port))
+        held[1].send(build_request("GET", "/sleep?ms=5000"))
+        # Two in flight: the next one is shed.
+        r = wait_for(lambda: (lambda r: r if r.status == 503 else None)(get(port, "/fast")), 3.0)
+        assert r, "a third request was served with --limit-concurrency 2 and two in flight"
+        assert r.headers.get("Retry-After"), r.headers
+        error_detail(r)
+    finally:
+        for c in held:
+            c.close()  # cancels the sleepers
+    assert wait_for(lambda: get(port, "/fast").status == 200, 3.0), "capacity did not come back"
+
+
+def test_timeout_body_sets_the_body_silence_timeout(spawn):
+    server = spawn("test_app", "--timeout-body", 0.5)
+    with RawConn(server.port) as c:
+        c.send(build_request("POST", "/echo", [("Content-Length", 100)]) + b"x" * 10)
+        start = time.monotonic()
+        r = c.read_response(timeout=10.0)
+        elapsed = time.monotonic() - start
+    assert r.status == 408, r
+    # The default is 30 s; the upper bound is generous for a busy machine.
+    assert 0.4 <= elapsed < 5.0, f"408 after {elapsed:.2f} s of body silence with --timeout-body 0.5"
+    assert_serves_fast(server.port)
