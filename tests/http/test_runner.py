@@ -11,7 +11,7 @@ import pytest
 
 from conftest import binary
 from httpclient import (HOST, RawConn, assert_serves_fast, build_request, error_detail, free_port, get, get_json,
-                        thread_cpu_seconds, wait_for)
+                        thread_cpu_seconds, wait_for, wait_for_status)
 
 
 def _run(name, *args, timeout=5.0):
@@ -212,7 +212,7 @@ def test_limit_concurrency_admits_exactly_that_many(spawn):
         held.append(RawConn(port))
         held[1].send(build_request("GET", "/sleep?ms=5000"))
         # Two in flight: the next one is shed.
-        r = wait_for(lambda: (lambda r: r if r.status == 503 else None)(get(port, "/fast")), 3.0)
+        r = wait_for_status(port, "/fast", 503, 3.0)
         assert r, "a third request was served with --limit-concurrency 2 and two in flight"
         assert r.headers.get("Retry-After"), r.headers
         error_detail(r)

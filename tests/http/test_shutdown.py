@@ -1,26 +1,14 @@
 """(g) Graceful shutdown on SIGTERM/SIGINT: stop accepting, drain in-flight requests, exit 0."""
 
 import signal
-import socket
 import threading
 import time
 
 import pytest
 
-from httpclient import HOST, RawConn, build_request, get
+from httpclient import RawConn, build_request, connect_refused, get
 
 WAIT_BODY = b'{"message":"Waited 1 second"}'
-
-
-def _connect_refused(port):
-    try:
-        s = socket.create_connection((HOST, port), timeout=0.5)
-    except ConnectionRefusedError:
-        return True
-    except OSError:
-        return False
-    s.close()
-    return False
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -43,7 +31,7 @@ def test_graceful_shutdown_finishes_in_flight_requests(spawn, sig):
 
     refused_while_running = False
     while time.monotonic() - signalled < 0.7:
-        if _connect_refused(server.port):
+        if connect_refused(server.port):
             refused_while_running = server.alive()
             break
         time.sleep(0.02)

@@ -6,13 +6,12 @@ import asyncio
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 
 import pytest
 
-from httpclient import HOST, RawConn, build_request, get_json, read_response_async
+from httpclient import HOST, RawConn, build_request, connect_refused, get_json, read_response_async
 
 N_SLOW = 1000
 SLEEP = "/sleep?ms=3000"
@@ -40,14 +39,6 @@ async def _until(predicate, timeout, what):
         await asyncio.sleep(0.05)
 
 
-def _refused(port):
-    try:
-        socket.create_connection((HOST, port), timeout=0.5).close()
-    except OSError:
-        return True
-    return False
-
-
 async def _run(server):
     port = server.port
     started = get_json(port, "/stats")["started"]
@@ -66,7 +57,7 @@ async def _run(server):
     await _until(in_flight(N_SLOW + 1), 5, "the keep-alive connection's /sleep did not start")
     server.send_signal(signal.SIGTERM)
     signalled = time.monotonic()
-    await _until(lambda: _refused(port), 1.0, "the listener did not close")  # at once
+    await _until(lambda: connect_refused(port), 1.0, "the listener did not close")  # at once
     idle.assert_closed(timeout=3)  # nothing in progress: closed right away
     await asyncio.gather(*tasks)
     last = busy.read_response(timeout=5)  # its current response still comes, then the close

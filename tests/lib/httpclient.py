@@ -283,6 +283,23 @@ def get_json(port, path, **kw):
     return r.json()
 
 
+def wait_for_status(port, path, status, timeout):
+    """GETs `path` (a new connection each time) until the answer has `status`; returns that
+    Result, or None when `timeout` s pass first."""
+    return wait_for(lambda: (lambda r: r if r.status == status else None)(get(port, path)), timeout)
+
+
+def connect_refused(port, host=HOST):
+    """True when a connection to the port is refused (nothing listens there)."""
+    try:
+        socket.create_connection((host, port), timeout=0.5).close()
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def assert_serves_fast(port, timeout=5.0):
     """The server still answers GET /fast on a new connection."""
     r = get(port, "/fast", timeout=timeout)
