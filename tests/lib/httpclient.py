@@ -543,6 +543,39 @@ class RawConn:
         assert extra == b"", f"unexpected bytes after the response: {extra[:300]!r}"
 
 
+def fast_latency(port, timeout=5.0):
+    """Seconds one GET /fast takes on a fresh connection, connect to last byte. Raises
+    AssertionError when the answer is not 200 with the /fast body (OSError when it fails)."""
+    start = time.perf_counter()
+    with RawConn(port, timeout=timeout) as c:
+        c.send(build_request("GET", "/fast", close=True))
+        r = c.read_response()
+    elapsed = time.perf_counter() - start
+    assert r.status == 200 and r.body == FAST_BODY, r
+    return elapsed
+
+
+def probe_fast(port, seconds, interval=0.01):
+    """fast_latency again and again for `seconds`, `interval` s apart: {"lat": [s], "errors": [str]}."""
+    lat, errors = [], []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            lat.append(fast_latency(port))
+        except (AssertionError, OSError) as e:
+            errors.append(repr(e))
+        time.sleep(interval)
+    return {"lat": lat, "errors": errors}
+
+
+def latency_limit(idle_latencies, factor=10, floor=0.25):
+    """How long a /fast may take under a test's load: `factor` times the worst /fast the same test
+    measured on the idle server, and at least `floor` s. The floor absorbs a shared machine's
+    scheduling noise, the factor a slow build (sanitizers); a /fast that waits behind a blocked
+    or sleeping request (seconds) fails either way."""
+    return max(floor, factor * max(idle_latencies))
+
+
 def parse_all_responses(data):
     """Splits a byte stream into responses (used when reading everything until close)."""
 
