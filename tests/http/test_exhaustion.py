@@ -9,7 +9,7 @@ import time
 import pytest
 
 from conftest import SANITIZE
-from httpclient import HOST, assert_serves_fast, build_request, cpu_seconds, fast_latency, wait_for
+from httpclient import HOST, assert_serves_fast, build_request, cpu_seconds, fast_latency, vm_kib, wait_for
 
 
 def _send_on_new_connections(conns, port, n, target):
@@ -67,9 +67,7 @@ def test_out_of_fds_on_accept(spawn):
                     reason="needs prlimit; ASan reserves address space of its own")
 def test_out_of_stack_memory_answers_503(spawn):
     server = spawn("test_app", "--no-access-log")
-    with open(f"/proc/{server.pid}/status") as f:
-        vm_kib = next(int(line.split()[1]) for line in f if line.startswith("VmSize:"))
-    limit = (vm_kib + 1024) * 1024  # room for a dozen or so more coroutine stacks
+    limit = (vm_kib(server.pid, "VmSize") + 1024) * 1024  # room for a dozen or so more coroutine stacks
     subprocess.run(["prlimit", f"--as={limit}:{limit}", "--pid", str(server.pid)], check=True, timeout=10)
     conns = []
     try:

@@ -1,6 +1,5 @@
 """(h) The uvicorn-like runner: flags, exit codes, startup line, access log, workers."""
 
-import os
 import re
 import signal
 import socket
@@ -11,7 +10,7 @@ import pytest
 
 from conftest import binary
 from httpclient import (HOST, RawConn, assert_serves_fast, build_request, error_detail, free_port, get, get_json,
-                        thread_cpu_seconds, wait_for, wait_for_status)
+                        thread_cpu_seconds, thread_states, wait_for, wait_for_status)
 
 
 def _run(name, *args, timeout=5.0):
@@ -164,14 +163,6 @@ def _queued_connections(port, most):
     return socks
 
 
-def _all_threads_stopped(pid):
-    def state(tid):
-        with open(f"/proc/{pid}/task/{tid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-
-    return all(state(tid) == "T" for tid in os.listdir(f"/proc/{pid}/task"))
-
-
 @pytest.mark.parametrize("backlog", [4, None], ids=["backlog-4", "default"])
 def test_backlog_bounds_connections_waiting_to_be_accepted(spawn, backlog):
     """What --backlog promises is observable while the server accepts nothing: stopped (SIGSTOP),
@@ -180,7 +171,8 @@ def test_backlog_bounds_connections_waiting_to_be_accepted(spawn, backlog):
     server = spawn("test_app", "--no-access-log", *(["--backlog", backlog] if backlog else []))
     server.send_signal(signal.SIGSTOP)
     try:
-        assert wait_for(lambda: _all_threads_stopped(server.pid), 2.0), "SIGSTOP did not stop the server"
+        stopped = wait_for(lambda: set(thread_states(server.pid).values()) == {"T"}, 2.0)
+        assert stopped, "SIGSTOP did not stop every thread of the server"
         socks = _queued_connections(server.port, 12)
     finally:
         server.send_signal(signal.SIGCONT)

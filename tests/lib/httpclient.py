@@ -74,23 +74,38 @@ def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
-def rss_kib(pid):
+def vm_kib(pid, field="VmRSS"):
+    """A memory figure of /proc/PID/status (VmRSS, VmSize, ...) in KiB."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-    raise AssertionError("no VmRSS in /proc/PID/status")
+    raise AssertionError(f"no {field} in /proc/PID/status")
+
+
+def rss_kib(pid):
+    return vm_kib(pid, "VmRSS")
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid, tid=None):
-    """User + system CPU time of a process, or of one of its threads (`tid`), in seconds."""
+def _stat_fields(pid, tid=None):
+    """/proc/PID/stat (or a thread's) from the state field on: [0] state, [11] utime, [12] stime."""
     path = f"/proc/{pid}/stat" if tid is None else f"/proc/{pid}/task/{tid}/stat"
     with open(path) as f:
-        fields = f.read().rsplit(")", 1)[1].split()  # the command name may contain spaces
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+        return f.read().rsplit(")", 1)[1].split()  # the command name may contain spaces
+
+
+def cpu_seconds(pid, tid=None):
+    """User + system CPU time of a process, or of one of its threads (`tid`), in seconds."""
+    fields = _stat_fields(pid, tid)
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def thread_states(pid):
+    """{thread id: state letter} (R running, S sleeping, T stopped, ...) for every thread."""
+    return {int(tid): _stat_fields(pid, tid)[0] for tid in os.listdir(f"/proc/{pid}/task")}
 
 
 def thread_cpu_seconds(pid):
