@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Makes sure everything brisk builds and tests with is installed.
 # Debian/Ubuntu: installs what is missing when run as root, otherwise prints the exact apt-get line.
-# macOS: prints the brew line for whatever pkg-config cannot find.
+# macOS is not supported yet (brisk is Linux only); there it says so, with the brew line a port
+# would start from.
 # Usage: scripts/deps.sh [build|test|bench|fuzz]   (test includes build; bench and fuzz include test)
 set -euo pipefail
 
 level=${1:-test}
 build_pkgs=(cmake make gcc pkg-config libuv1-dev node-llhttp libboost-context-dev libjansson-dev)
-test_pkgs=(python3 python3-pytest curl valgrind util-linux)
-bench_pkgs=(wrk nginx python3-fastapi python3-uvicorn python3-uvloop python3-httptools)
+test_pkgs=(python3 python3-pytest curl valgrind util-linux wrk)
+bench_pkgs=(nginx python3-fastapi python3-uvicorn python3-uvloop python3-httptools)
 fuzz_pkgs=(clang libclang-rt-dev)
 brew_pkgs="cmake pkg-config libuv llhttp boost jansson curl"
 
@@ -22,8 +23,9 @@ fuzz) wanted+=("${test_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
 esac
 
 if [[ "$(uname -s)" == Darwin ]]; then
+    echo "brisk: macOS is not supported yet (Linux only: Linux socket flags, /proc in the tests)." >&2
     if ! pkg-config --exists libuv jansson 2>/dev/null || ! command -v cmake >/dev/null; then
-        echo "brisk needs: brew install $brew_pkgs && python3 -m pip install pytest" >&2
+        echo "A port would start from: brew install $brew_pkgs && python3 -m pip install pytest" >&2
         exit 1
     fi
     exit 0
@@ -43,7 +45,6 @@ done
 if [[ $(id -u) -ne 0 ]]; then
     echo "brisk: missing packages. Run:" >&2
     echo "  sudo apt-get install -y ${missing[*]}" >&2
-    echo "(macOS: brew install $brew_pkgs)" >&2
     exit 1
 fi
 echo "brisk: installing ${missing[*]}" >&2

@@ -39,22 +39,24 @@ Environment:
 """
 import asyncio
 import csv
-import json
 import multiprocessing as mp
 import os
 import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
+from pathlib import Path
 
-HOST = "127.0.0.1"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lib"))
+from httpclient import (HOST, FAST_BODY, Server, ServerError, build_request, cpu_seconds, fd_count,  # noqa: E402
+                        get_json, read_response_async, rss_kib, settle_fds)
+
 REQ_TIMEOUT = 10.0  # seconds a client waits for any single answer before calling it an error
 MAX_ITERS = 10_000_000  # count bound on every generator loop (time is the other bound)
 MAX_REPORTED = 30  # error details each generator sends back; all errors are still counted
@@ -63,8 +65,6 @@ KINDS = ["fast", "pipeline", "sleep", "echo", "disconnect", "malformed", "idle"]
 # Shared counters, per kind: ok (answers verified), err (unexpected errors), aborted (deliberate
 # client-side disconnects), inflight (gauge).
 F_OK, F_ERR, F_ABORT, F_INFLIGHT, NF = 0, 1, 2, 3, 4
-
-FAST_BODY = b'{"message":"Fast response"}'
 
 
 class Unexpected(Exception):
@@ -75,40 +75,10 @@ class Unexpected(Exception):
 # HTTP helpers (asyncio streams)
 
 
-def request(method, path, body=b"", headers=(), close=False):
-    lines = [f"{method} {path} HTTP/1.1", "Host: soak"]
-    lines += [f"{k}: {v}" for k, v in headers]
-    if body or method == "POST":
-        lines.append(f"Content-Length: {len(body)}")
-    if close:
-        lines.append("Connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
-async def read_response(reader):
-    """Reads one response; returns (status, headers with lower-case names, body)."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head[:-4].split(b"\r\n")
-    parts = lines[0].split(b" ", 2)
-    if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
-        raise Unexpected(f"bad status line {lines[0][:80]!r}")
-    status = int(parts[1])
-    headers = {}
-    for line in lines[1:]:
-        k, _, v = line.partition(b":")
-        headers[k.strip().lower().decode()] = v.strip().decode()
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        body = b""
-        for _ in range(100_000):
-            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-            if size == 0:
-                await reader.readuntil(b"\r\n")
-                break
-            body += await reader.readexactly(size)
-            await reader.readexactly(2)
-    else:
-        body = await reader.readexactly(int(headers.get("content-length", "0")))
-    return status, headers, body
+async def read_answer(reader):
+    """One response, bounded by REQ_TIMEOUT: (status, headers with lower-case names, body)."""
+    r = await asyncio.wait_for(read_response_async(reader), REQ_TIMEOUT)
+    return r.status, {k.lower(): v for k, v in r.headers}, r.body
 
 
 def expect(cond, what):
@@ -207,12 +177,12 @@ async def client_fast(g: Gen, rng):
             close = last and rng.random() < 0.5
             if rng.random() < 0.2:
                 item = str(rng.randint(0, 10**9))
-                writer.write(request("GET", f"/items/{item}", close=close))
+                writer.write(build_request("GET", f"/items/{item}", close=close))
                 want = b'{"item_id":"' + item.encode() + b'"}'
             else:
-                writer.write(request("GET", "/fast", close=close))
+                writer.write(build_request("GET", "/fast", close=close))
                 want = FAST_BODY
-            status, _, body = await asyncio.wait_for(read_response(reader), REQ_TIMEOUT)
+            status, _, body = await read_answer(reader)
             expect(status == 200 and body == want, f"fast: got {status} {body[:60]!r}")
             g.ok()
             if close:
@@ -223,14 +193,14 @@ async def client_fast(g: Gen, rng):
 
 async def client_pipeline(g: Gen, rng):
     reader, writer = await g.connect()
-    batch = request("GET", "/fast") * 16
+    batch = build_request("GET", "/fast") * 16
     try:
         for _ in range(rng.randint(50, 500)):
             if not g.running():
                 return
             writer.write(batch)
             for _ in range(16):
-                status, _, body = await asyncio.wait_for(read_response(reader), REQ_TIMEOUT)
+                status, _, body = await read_answer(reader)
                 expect(status == 200 and body == FAST_BODY, f"pipeline: got {status} {body[:60]!r}")
             g.ok(16)
     finally:
@@ -244,10 +214,10 @@ async def client_sleep(g: Gen, rng):
             if not g.running():
                 return
             ms = rng.randint(200, 1000)
-            writer.write(request("GET", f"/sleep?ms={ms}"))
+            writer.write(build_request("GET", f"/sleep?ms={ms}"))
             g.inflight(1)
             try:
-                status, _, body = await asyncio.wait_for(read_response(reader), REQ_TIMEOUT)
+                status, _, body = await read_answer(reader)
             finally:
                 g.inflight(-1)
             expect(status == 200 and body == b'{"slept":%d}' % ms, f"sleep {ms}: got {status} {body[:60]!r}")
@@ -272,7 +242,7 @@ async def client_echo(g: Gen, rng, pool):
             body = pool[off:off + size]
             mode = rng.random()
             if mode < 0.45:  # Content-Length
-                writer.write(request("POST", "/echo", body))
+                writer.write(build_request("POST", "/echo", body=body))
             elif mode < 0.9:  # chunked, random chunk sizes
                 out = [b"POST /echo HTTP/1.1\r\nHost: soak\r\nTransfer-Encoding: chunked\r\n\r\n"]
                 pos = 0
@@ -289,10 +259,10 @@ async def client_echo(g: Gen, rng, pool):
                     size, body = 1, b"x"
                 writer.write(b"POST /echo HTTP/1.1\r\nHost: soak\r\nExpect: 100-continue\r\n"
                              b"Content-Length: %d\r\n\r\n" % size)
-                status, _, _ = await asyncio.wait_for(read_response(reader), REQ_TIMEOUT)
+                status, _, _ = await read_answer(reader)
                 expect(status == 100, f"echo expect-100: got {status} before the body")
                 writer.write(body)
-            status, headers, got = await asyncio.wait_for(read_response(reader), REQ_TIMEOUT)
+            status, headers, got = await read_answer(reader)
             expect(status == 200 and got == body and headers.get("x-body-length") == str(size),
                    f"echo {size} bytes: got {status}, {len(got)} bytes, X-Body-Length {headers.get('x-body-length')}")
             g.ok()
@@ -303,7 +273,7 @@ async def client_echo(g: Gen, rng, pool):
 async def client_leave_await(g: Gen, rng):
     """/sleep?ms=2000, then close after 100 ms: the server must cancel the handler."""
     reader, writer = await g.connect()
-    writer.write(request("GET", "/sleep?ms=2000"))
+    writer.write(build_request("GET", "/sleep?ms=2000"))
     await asyncio.sleep(0.1)
     close_writer(writer)
     g.aborted()
@@ -313,7 +283,7 @@ async def client_leave_await(g: Gen, rng):
 async def client_leave_response(g: Gen, rng):
     """/big?kb=512, close without reading: the server's write fails mid-response."""
     reader, writer = await g.connect()
-    writer.write(request("GET", f"/big?kb={BIG_KB}"))
+    writer.write(build_request("GET", f"/big?kb={BIG_KB}"))
     await writer.drain()
     await asyncio.sleep(rng.uniform(0.0, 0.05))
     close_writer(writer)
@@ -325,8 +295,8 @@ MALFORMED = [
     ("garbage line", b"GARBAGE\r\n\r\n", 400),
     ("bad chunk", b"POST /echo HTTP/1.1\r\nHost: soak\r\nTransfer-Encoding: chunked\r\n\r\n"
                   b"zz\r\nhello\r\n0\r\n\r\n", 400),
-    ("oversized header", request("GET", "/fast", headers=[("X-Pad", "p" * 20000)]), 431),
-    ("oversized URL", request("GET", "/" + "a" * 9000), 414),
+    ("oversized header", build_request("GET", "/fast", headers=[("X-Pad", "p" * 20000)]), 431),
+    ("oversized URL", build_request("GET", "/" + "a" * 9000), 414),
 ]
 
 
@@ -335,7 +305,7 @@ async def client_malformed(g: Gen, rng):
     reader, writer = await g.connect()
     try:
         writer.write(data)
-        status, headers, body = await asyncio.wait_for(read_response(reader), REQ_TIMEOUT)
+        status, headers, body = await read_answer(reader)
         expect(status == want and body.startswith(b'{"detail":'),
                f"malformed ({name}): got {status} {body[:60]!r}, want {want}")
         expect(headers.get("connection", "").lower() == "close",
@@ -363,22 +333,28 @@ async def wait_close_or_stop(g: Gen, reader, limit):
     raise asyncio.TimeoutError()
 
 
+async def expect_close(g: Gen, reader, what, lo, hi, limit):
+    """The server closes the connection between `lo` and `hi` s from now (one verified answer);
+    nothing is checked when the soak stops first."""
+    g.inflight(1)
+    try:
+        waited = await wait_close_or_stop(g, reader, limit)
+    finally:
+        g.inflight(-1)
+    if waited is None:
+        return
+    expect(lo <= waited <= hi, f"{what}: closed after {waited:.2f} s, want {lo}-{hi} s")
+    g.ok()
+
+
 async def client_idle(g: Gen, rng):
     """One request, then idle: the keep-alive timeout (5 s) must close the connection."""
     reader, writer = await g.connect()
     try:
-        writer.write(request("GET", "/fast"))
-        status, _, body = await asyncio.wait_for(read_response(reader), REQ_TIMEOUT)
+        writer.write(build_request("GET", "/fast"))
+        status, _, body = await read_answer(reader)
         expect(status == 200 and body == FAST_BODY, f"idle: got {status} {body[:60]!r}")
-        g.inflight(1)
-        try:
-            waited = await wait_close_or_stop(g, reader, 9.0)
-        finally:
-            g.inflight(-1)
-        if waited is None:
-            return
-        expect(4.5 <= waited <= 7.0, f"idle: keep-alive close after {waited:.2f} s, want ~5 s")
-        g.ok()
+        await expect_close(g, reader, "idle (keep-alive timeout)", 4.5, 7.0, 9.0)
     finally:
         close_writer(writer)
 
@@ -387,15 +363,7 @@ async def client_silent(g: Gen, rng):
     """Connects and never sends a byte: the header timeout (10 s) must close it."""
     reader, writer = await g.connect()
     try:
-        g.inflight(1)
-        try:
-            waited = await wait_close_or_stop(g, reader, 14.0)
-        finally:
-            g.inflight(-1)
-        if waited is None:
-            return
-        expect(9.5 <= waited <= 12.0, f"silent: closed after {waited:.2f} s, want ~10 s")
-        g.ok()
+        await expect_close(g, reader, "silent (header timeout)", 9.5, 12.0, 14.0)
     finally:
         close_writer(writer)
 
@@ -444,66 +412,12 @@ def gen_process(kind, port, counters, stop, errq, hard_deadline, sleepers):
 # Server and sampling
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def fd_count(pid):
+def proc_or_gone(fn, pid):
+    """fn(pid) from /proc, or -1 once the process is gone (the sampling loop reports its exit)."""
     try:
-        return len(os.listdir(f"/proc/{pid}/fd"))
+        return fn(pid)
     except OSError:
         return -1
-
-
-def rss_kib(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return -1
-
-
-def cpu_ticks(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime + stime
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-def http_get(port, path, timeout=5.0):
-    with socket.create_connection((HOST, port), timeout=timeout) as s:
-        s.sendall(request("GET", path, close=True))
-        out = b""
-        for _ in range(10_000):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-    head, _, body = out.partition(b"\r\n\r\n")
-    return int(head.split(b" ")[1]), body
-
-
-def settle_fds(pid, want=None, limit=2.0):
-    """Polls the fd count for up to `limit` s: until it equals `want`, or (want None) is stable."""
-    deadline = time.monotonic() + limit
-    last, stable_since = fd_count(pid), time.monotonic()
-    while time.monotonic() < deadline:
-        n = fd_count(pid)
-        if want is not None and n == want:
-            return n
-        if n != last:
-            last, stable_since = n, time.monotonic()
-        elif want is None and time.monotonic() - stable_since >= 0.5:
-            return n
-        time.sleep(0.05)
-    return fd_count(pid)
 
 
 def fd_targets(pid):
@@ -586,35 +500,26 @@ def main():
     warmup = max(1, round(duration * 0.10))
     window = max(1, min(30, (duration - warmup) // 3))
 
-    port = free_port()
-    errlog = tempfile.NamedTemporaryFile(prefix="brisk-soak-server-", suffix=".log", delete=False)
-    cmd = [app, "--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning"]
-    print(f"[soak] {' '.join(cmd)}  ({duration} s, warm-up {warmup} s, CSV {out_csv})", flush=True)
+    workdir = tempfile.mkdtemp(prefix="brisk-soak-")
     # Own session: a Ctrl-C in the terminal reaches only this script, which then stops cleanly.
-    server = subprocess.Popen(cmd, stdout=errlog, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                              start_new_session=True)
+    server = Server(app, ["--workers", "1", "--no-access-log"], workdir=workdir,
+                    new_session=True)
+    print(f"[soak] {' '.join(server.argv)}  ({duration} s, warm-up {warmup} s, CSV {out_csv})", flush=True)
     try:
-        return run(server, port, errlog.name, duration, sleepers, png, out_csv, warmup, window)
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait(5)
-        if os.path.exists(errlog.name):
-            os.unlink(errlog.name)
-
-
-def run(server, port, errlog_name, duration, sleepers, png, out_csv, warmup, window):
-    failures = []
-    pid = server.pid
-    for _ in range(100):
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        print("soak: 0 passed, 1 failed: the server did not come up")
+        server.start()
+    except ServerError as e:
+        print(f"soak: 0 passed, 1 failed: the server did not come up: {e}")
         return 1
+    try:
+        return run(server, duration, sleepers, png, out_csv, warmup, window)
+    finally:
+        server.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(server, duration, sleepers, png, out_csv, warmup, window):
+    failures = []
+    pid, port = server.pid, server.port
     baseline_fds = settle_fds(pid, None, 3.0)
     baseline_set = fd_targets(pid)
     print(f"[soak] server pid {pid} on port {port}; baseline fds {baseline_fds}", flush=True)
@@ -639,7 +544,6 @@ def run(server, port, errlog_name, duration, sleepers, png, out_csv, warmup, win
 
     signal.signal(signal.SIGINT, on_sigint)
 
-    hz = os.sysconf("SC_CLK_TCK")
     samples = []  # (t, rss_kib, fds, req_s, err_s, cpu_pct, sleep_inflight, aborted_s, phase)
     errors = []
     summaries = {}
@@ -664,7 +568,7 @@ def run(server, port, errlog_name, duration, sleepers, png, out_csv, warmup, win
             print(f"[soak] ERROR at {rel:.1f} s [{kind}] {what}", flush=True)
 
     last_ok, last_err, last_ab = 0, 0, 0
-    last_ticks, last_t = cpu_ticks(pid), time.monotonic()
+    last_cpu, last_t = proc_or_gone(cpu_seconds, pid), time.monotonic()
     next_tick = t0 + 1
     phase = "load"
     drain_deadline = None
@@ -672,18 +576,18 @@ def run(server, port, errlog_name, duration, sleepers, png, out_csv, warmup, win
         time.sleep(max(0.0, next_tick - time.monotonic()))
         next_tick += 1
         now = time.monotonic()
-        ticks = cpu_ticks(pid)
+        cpu_s = proc_or_gone(cpu_seconds, pid)
         ok, err, ab = totals()
-        cpu = 100.0 * (ticks - last_ticks) / hz / max(1e-6, now - last_t)
+        cpu = 100.0 * (cpu_s - last_cpu) / max(1e-6, now - last_t)
         dt = max(1e-6, now - last_t)
-        sample = (round(now - t0, 2), rss_kib(pid), fd_count(pid), round((ok - last_ok) / dt),
+        sample = (round(now - t0, 2), proc_or_gone(rss_kib, pid), proc_or_gone(fd_count, pid), round((ok - last_ok) / dt),
                   round((err - last_err) / dt), round(cpu, 1), counters[KINDS.index("sleep") * NF + F_INFLIGHT],
                   round((ab - last_ab) / dt), phase)
         samples.append(sample)
-        last_ok, last_err, last_ab, last_ticks, last_t = ok, err, ab, ticks, now
+        last_ok, last_err, last_ab, last_cpu, last_t = ok, err, ab, cpu_s, now
         drain_errors()
         elapsed = now - t0
-        if server.poll() is not None:
+        if not server.alive():
             failures.append(f"server exited with code {server.returncode} at {elapsed:.0f} s")
             break
         if phase == "load":
@@ -711,8 +615,8 @@ def run(server, port, errlog_name, duration, sleepers, png, out_csv, warmup, win
                 for i, k in enumerate(KINDS)}
 
     # Checks after the load: fds back to baseline, every request ended, clean exit.
-    final_fds = settle_fds(pid, baseline_fds, 2.0) if server.poll() is None else -1
-    if server.poll() is None and final_fds != baseline_fds:
+    final_fds = settle_fds(pid, baseline_fds, 2.0) if server.alive() else -1
+    if server.alive() and final_fds != baseline_fds:
         # Diagnostics: which fds are extra, their TCP state, and whether they go away later.
         extra = {fd: t for fd, t in fd_targets(pid).items() if baseline_set.get(fd) != t}
         print(f"[soak] fds after 2 s: {final_fds} (baseline {baseline_fds}); extra: "
@@ -727,19 +631,17 @@ def run(server, port, errlog_name, duration, sleepers, png, out_csv, warmup, win
         later = settle_fds(pid, baseline_fds, 10.0)
         print(f"[soak] fds after 10 s more: {later}", flush=True)
     stats = None
-    if server.poll() is None:
+    if server.alive():
         try:
-            status, body = http_get(port, "/stats")
-            stats = json.loads(body)
+            stats = get_json(port, "/stats", timeout=5.0)
         except Exception as e:
             failures.append(f"/stats after the load failed: {e}")
         settle_fds(pid, baseline_fds, 2.0)
         server.send_signal(signal.SIGTERM)
-        try:
-            code = server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
+        code = server.wait(timeout=20)
+        if code is None:
             server.kill()
-            code = server.wait(5)
+            code = server.returncode
             failures.append("server did not exit within 20 s of SIGTERM")
         if code != 0:
             failures.append(f"server exited {code} on SIGTERM")
@@ -770,7 +672,7 @@ def run(server, port, errlog_name, duration, sleepers, png, out_csv, warmup, win
         failures.append(f"/sleep handlers started {stats.get('started')} but ended {stats.get('deferred')}")
     if interrupted:
         failures.append("interrupted")
-    server_log = open(errlog_name, errors="replace").read()
+    server_log = server.stderr() + server.stdout()
 
     print(f"[soak] duration        {load_seconds:.0f} s of load (+{len(samples) - len(load)} s drain)")
     print(f"[soak] requests        {ok} verified answers, {ok / max(1, load_seconds):.0f} req/s mean, "

@@ -3,29 +3,16 @@ run, and the server's file descriptors go back to their baseline."""
 
 import time
 
-from conftest import RawConn, assert_serves_fast, build_request, get_json, wait_for
+from httpclient import RawConn, assert_serves_fast, build_request, get_json, wait_for
 
 N_CLIENTS = 20
-
-
-def _stable_fd_count(server, settle=0.3):
-    """The fd count once it has not changed for `settle` seconds (bounded to 3 s)."""
-    deadline = time.monotonic() + 3.0
-    last = server.fd_count()
-    while time.monotonic() < deadline:
-        time.sleep(settle)
-        now = server.fd_count()
-        if now == last:
-            return now
-        last = now
-    return last
 
 
 def test_client_disconnect_cancels_sleeping_handlers(spawn):
     server = spawn("test_app")
     port = server.port
     assert_serves_fast(port)  # warm up lazily created resources
-    baseline_fds = _stable_fd_count(server)
+    baseline_fds = server.stable_fd_count()
     before = get_json(port, "/stats")
 
     conns = []

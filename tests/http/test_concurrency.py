@@ -6,60 +6,36 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-from conftest import HOST, raise_nofile_limit
+import httpclient
+from httpclient import HOST, build_request, latency_limit, raise_nofile_limit, read_response_async
 
 N_SLOW = 1000
+SLOW_S = 3.0  # what each /slow sleeps
 
 # Runs in its own process so the load generator's GIL cannot inflate its latencies: sequential
-# GET /fast on fresh connections for DURATION seconds, prints the latencies (s) as JSON.
+# GET /fast on fresh connections, first for 0.3 s on the idle server (the baseline), then, after
+# "go" on stdin, for the given seconds under load; prints both as JSON.
 PROBER = r"""
-import json, socket, sys, time
-host, port, duration = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-req = b"GET /fast HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from httpclient import probe_fast
+port, duration = int(sys.argv[2]), float(sys.argv[3])
+idle = probe_fast(port, 0.3)
 print("ready", flush=True)
 sys.stdin.readline()
-lat, errors = [], []
-end = time.monotonic() + duration
-while time.monotonic() < end:
-    t0 = time.perf_counter()
-    try:
-        with socket.create_connection((host, port), timeout=5) as s:
-            s.sendall(req)
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-                head, sep, body = data.partition(b"\r\n\r\n")
-                if sep and b'"Fast response"' in body:
-                    break
-        t1 = time.perf_counter()
-        if not data.startswith(b"HTTP/1.1 200") or b'"Fast response"' not in data:
-            errors.append(data[:200].decode("latin-1"))
-        lat.append(t1 - t0)
-    except OSError as e:
-        errors.append(repr(e))
-    time.sleep(0.01)
-print(json.dumps({"lat": lat, "errors": errors}), flush=True)
+print(json.dumps({"idle": idle, "load": probe_fast(port, duration)}), flush=True)
 """
 
 
 async def _slow_request(port):
     reader, writer = await asyncio.open_connection(HOST, port)
     try:
-        writer.write(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        writer.write(build_request("GET", "/slow"))
         await writer.drain()
-        head = await reader.readuntil(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        body = await reader.readexactly(length)
-        return status, body
+        r = await read_response_async(reader)
+        return r.status, r.body
     finally:
         writer.close()
 
@@ -81,8 +57,9 @@ def _pct(values, p):
 
 def test_1000_concurrent_slow_requests_while_fast_stays_fast(seed_server):
     raise_nofile_limit()
+    lib = str(Path(httpclient.__file__).parent)
     prober = subprocess.Popen(
-        [sys.executable, "-c", PROBER, HOST, str(seed_server.port), "3.5"],
+        [sys.executable, "-c", PROBER, lib, str(seed_server.port), "3.5"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -102,14 +79,18 @@ def test_1000_concurrent_slow_requests_while_fast_stays_fast(seed_server):
 
     failures = [r for r in results if r[0] != 200 or r[1] != b'{"message":"Slow response after 3 seconds"}']
     assert not failures, f"{len(failures)} of {N_SLOW} slow requests failed, e.g. {failures[:3]}"
-    assert wall < 4.5, f"{N_SLOW} concurrent /slow took {wall:.2f} s (each sleeps 3 s)"
+    # Concurrent, not queued: had any /slow waited for another one to finish, it would have taken
+    # at least two sleeps. Everything beyond one sleep is connection set-up on a busy machine.
+    assert wall < 2 * SLOW_S, f"{N_SLOW} concurrent /slow took {wall:.2f} s (each sleeps {SLOW_S:.0f} s)"
 
     probe = json.loads(out.strip().splitlines()[-1])
-    lat = probe["lat"]
-    assert not probe["errors"], f"/fast failed during the load: {probe['errors'][:3]}"
-    assert len(lat) >= 20, f"only {len(lat)} /fast probes ran"
+    idle, lat = probe["idle"]["lat"], probe["load"]["lat"]
+    assert not probe["idle"]["errors"] and not probe["load"]["errors"], f"/fast failed: {probe}"
+    assert len(idle) >= 5 and len(lat) >= 20, f"only {len(idle)} idle and {len(lat)} loaded /fast probes ran"
+    limit = latency_limit(idle)  # a /fast that waited behind a /slow takes 3 s
     summary = (
-        f"/fast during load: n={len(lat)} p50={statistics.median(lat) * 1000:.1f} ms "
-        f"p99={_pct(lat, 99) * 1000:.1f} ms max={max(lat) * 1000:.1f} ms"
+        f"/fast idle: max {max(idle) * 1000:.1f} ms; during the load: n={len(lat)} "
+        f"p50={statistics.median(lat) * 1000:.1f} ms p99={_pct(lat, 99) * 1000:.1f} ms max={max(lat) * 1000:.1f} ms; "
+        f"limit {limit * 1000:.0f} ms"
     )
-    assert max(lat) < 0.050, summary
+    assert max(lat) < limit, summary

@@ -3,11 +3,11 @@ handler is released and the server keeps serving."""
 
 import time
 
-from conftest import RawConn, assert_serves_fast, build_request, get_json, wait_for
+from httpclient import RawConn, assert_serves_fast, build_request, get_json, settle_fds, wait_for
 
 
 def _settles(server, baseline):
-    return wait_for(lambda: server.fd_count() == baseline, timeout=5.0)
+    return settle_fds(server.pid, baseline, limit=5.0) == baseline
 
 
 def test_body_silence_gets_408(spawn):

@@ -4,7 +4,7 @@ import http.client
 import json
 import time
 
-from conftest import HOST, RawConn, build_request
+from httpclient import HOST, RawConn, build_request
 
 
 def _expected(i):

@@ -4,7 +4,8 @@ signal exits at once."""
 import signal
 import time
 
-from conftest import RawConn, assert_serves_fast, build_request, error_detail, get
+from httpclient import (RawConn, assert_serves_fast, build_request, connect_refused, error_detail, get_json,
+                        wait_for, wait_for_status)
 
 
 def _hold_sleepers(port, n, ms):
@@ -21,9 +22,9 @@ def test_limit_concurrency_answers_503_with_retry_after(spawn):
     server = spawn("test_app", "--limit-concurrency", 4)
     held = _hold_sleepers(server.port, 4, 1500)
     try:
-        time.sleep(0.3)  # all four are inside their handler now
-        r = get(server.port, "/fast")
-        assert r.status == 503, r
+        # Once all four are inside their handler (well before their 1.5 s end), /fast is shed.
+        r = wait_for_status(server.port, "/fast", 503, 1.0)
+        assert r, "no 503 with four requests in flight and --limit-concurrency 4"
         assert r.headers.get("Retry-After") == "1", r.headers
         error_detail(r)
         for c in held:  # the admitted ones are not disturbed
@@ -37,12 +38,13 @@ def test_limit_concurrency_answers_503_with_retry_after(spawn):
 
 def test_second_signal_exits_at_once(spawn):
     server = spawn("test_app", "--graceful-timeout", 30)
+    started = get_json(server.port, "/stats")["started"]
     held = _hold_sleepers(server.port, 3, 10000)  # in flight: the first signal waits for them
     try:
-        time.sleep(0.3)
+        assert wait_for(lambda: get_json(server.port, "/stats")["started"] - started >= 3, 2.0)
         server.send_signal(signal.SIGTERM)
-        time.sleep(0.3)
-        assert server.alive(), "the first signal must wait for the in-flight requests"
+        assert wait_for(lambda: connect_refused(server.port), 1.0), "the first signal did not close the listener"
+        assert server.wait(0.3) is None, "the first signal must wait for the in-flight requests"
         start = time.monotonic()
         server.send_signal(signal.SIGTERM)
         code = server.wait(timeout=2.0)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import RawConn, assert_serves_fast, build_request, error_detail, parse_all_responses
+from httpclient import RawConn, assert_serves_fast, build_request, error_detail, parse_all_responses
 
 
 def _chunked(*chunks):

@@ -6,7 +6,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import RawConn, build_request
+from httpclient import RawConn, build_request
 
 BK_EINVAL = -22
 BK_ENOENT = -2

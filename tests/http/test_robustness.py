@@ -2,7 +2,8 @@
 
 import time
 
-from conftest import SANITIZE, RawConn, assert_serves_fast, build_request, get, get_json, wait_for
+from conftest import SANITIZE
+from httpclient import RawConn, assert_serves_fast, build_request, get, get_json, wait_for
 
 
 def test_moderate_recursion_works_with_small_stack(spawn):

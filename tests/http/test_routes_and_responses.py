@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import RawConn, build_request, get, request
+from httpclient import RawConn, build_request, get, request
 
 
 # ---- 404 / 405 -----------------------------------------------------------------------------

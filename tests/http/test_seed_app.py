@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import HOST, get
+from httpclient import HOST, get
 
 SEED_ENDPOINTS = [
     # path, exact body, minimum seconds, maximum seconds

@@ -27,7 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RawConn, assert_serves_fast, error_detail, parse_all_responses
+if __name__ == "__main__":  # run as a script (prints the table): find tests/lib as pytest.ini does
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+
+from httpclient import RawConn, assert_serves_fast, build_request, error_detail, parse_all_responses  # noqa: E402
 
 FAST = b"GET /fast HTTP/1.1\r\nHost: x\r\n\r\n"
 FAST_CLOSE = b"GET /fast HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
@@ -45,7 +48,7 @@ HELLO_CHUNKED = b"5\r\nhello\r\n0\r\n\r\n"
 
 
 def get(headers=b"", target=b"/fast", version=b"HTTP/1.1"):
-    return b"GET " + target + b" " + version + b"\r\n" + headers + b"\r\n"
+    return build_request(b"GET", target, headers, version=version)
 
 
 def chunked(head_extra=b"", body=HELLO_CHUNKED):
