@@ -292,7 +292,8 @@ static int on_method_complete(llhttp_t *p)
 {
     bk__parser *c = parser_of(p);
     c->req->method = (uint8_t)method_of(p->method);
-    c->req->method_name = llhttp_method_name((llhttp_method_t)p->method);
+    if (c->req->method == BK_METHOD_COUNT) /* brisk's own table names the others */
+        c->req->method_name = llhttp_method_name((llhttp_method_t)p->method);
     return 0;
 }
 

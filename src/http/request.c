@@ -183,12 +183,6 @@ const char *bk_req_body(const bk_req *req, size_t *len)
     return req->body.len ? req->body.data : NULL;
 }
 
-int bk__header_is(const char *buf, const bk__header *h, const char *name)
-{
-    size_t name_len = strlen(name);
-    return h->name_len == name_len && strncasecmp(buf + h->name_off, name, name_len) == 0;
-}
-
 const char *bk_req_header(const bk_req *req, const char *name)
 {
     for (uint32_t i = 0; i < req->nheaders; i++)

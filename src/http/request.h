@@ -9,6 +9,9 @@
 #include "await/task.h"
 #include "brisk.h"
 
+#include <string.h>
+#include <strings.h>
+
 /* A header: name and value as offsets into the owning buffer. */
 typedef struct bk__header {
     uint32_t name_off, name_len, value_off, value_len;
@@ -21,6 +24,10 @@ typedef struct bk__param_slot {
 
 typedef struct bk__defer_node bk__defer_node;
 typedef struct bk__alloc_node bk__alloc_node;
+
+/* Bits of bk_req.res_own. */
+#define BK__OWN_SERVER 1
+#define BK__OWN_DATE   2
 
 /* What the carrier of a request provides. */
 typedef struct bk__req_io {
@@ -52,6 +59,7 @@ struct bk_req {
     uint8_t keep_alive;
     uint8_t responded;
     uint8_t json_open;       /* bk_json_begin called, bk_json_send not yet */
+    uint8_t res_own;         /* BK__OWN_SERVER / BK__OWN_DATE: the response sets its own */
     const char *method_name; /* for methods outside bk_method: llhttp's static name */
     /* the response */
     int status;
@@ -64,8 +72,13 @@ struct bk_req {
     bk__alloc_node *allocs;
 };
 
-/* Nonzero when header `h` (offsets into `buf`) is named `name` (case-insensitive). */
-int bk__header_is(const char *buf, const bk__header *h, const char *name);
+/* Nonzero when header `h` (offsets into `buf`) is named `name` (case-insensitive). Inline: the
+ * parser and the response writer call it for every header. */
+static inline int bk__header_is(const char *buf, const bk__header *h, const char *name)
+{
+    size_t name_len = strlen(name);
+    return h->name_len == name_len && strncasecmp(buf + h->name_off, name, name_len) == 0;
+}
 /* Makes `req` ready for the next request on its connection, keeping buffer capacity. */
 void bk__req_reset(bk_req *req);
 /* Releases everything the request owns (when its connection closes). */

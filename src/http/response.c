@@ -150,7 +150,18 @@ static int res_matches(const bk_req *req, const bk__header *h, const char *name)
     return h->name_len && bk__header_is(req->res_raw.data, h, name);
 }
 
-static int add_header(bk_req *req, const char *name, const char *value)
+/* Which of brisk's own lines (Server, Date) a header named `name` replaces: a BK__OWN_* bit. */
+static uint8_t own_bit(const char *name, size_t len)
+{
+    if (len == 6 && strncasecmp(name, "server", 6) == 0)
+        return BK__OWN_SERVER;
+    if (len == 4 && strncasecmp(name, "date", 4) == 0)
+        return BK__OWN_DATE;
+    return 0;
+}
+
+static int add_header_len(bk_req *req, const char *name, size_t nlen, const char *value,
+                          size_t vlen)
 {
     if (req->nres == req->res_cap) {
         uint32_t cap = req->res_cap ? req->res_cap * 2 : 8;
@@ -160,7 +171,6 @@ static int add_header(bk_req *req, const char *name, const char *value)
         req->res_headers = h;
         req->res_cap = cap;
     }
-    size_t nlen = strlen(name), vlen = strlen(value);
     bk_buf *raw = &req->res_raw;
     if (bk_buf_reserve(raw, nlen + vlen + 2))
         return BK_ENOMEM;
@@ -173,7 +183,13 @@ static int add_header(bk_req *req, const char *name, const char *value)
     h->value_len = (uint32_t)vlen;
     memcpy(raw->data + raw->len, value, vlen + 1);
     raw->len += vlen + 1;
+    req->res_own |= own_bit(name, nlen);
     return 0;
+}
+
+static int add_header(bk_req *req, const char *name, const char *value)
+{
+    return add_header_len(req, name, strlen(name), value, strlen(value));
 }
 
 /* Marks every header named `name` removed; returns how many there were. */
@@ -186,12 +202,15 @@ static int remove_headers(bk_req *req, const char *name)
             n++;
         }
     }
+    if (n)
+        req->res_own &= (uint8_t)~own_bit(name, strlen(name));
     return n;
 }
 
 static int replace_header(bk_req *req, const char *name, const char *value)
 {
-    remove_headers(req, name);
+    if (req->nres)
+        remove_headers(req, name);
     return add_header(req, name, value);
 }
 
@@ -229,6 +248,7 @@ void bk__response_clear(bk_req *req)
 {
     req->res_raw.len = 0;
     req->nres = 0;
+    req->res_own = 0;
     req->res_body.len = 0;
     req->status = 0;
     req->responded = 0;
@@ -305,8 +325,10 @@ int bk_json_send(bk_req *req)
     int err = bk_json_error(&req->json);
     if (!err && req->json.depth != 0)
         err = BK_EINVAL;
-    if (!err)
-        err = replace_header(req, "Content-Type", "application/json");
+    if (!err && req->nres)
+        remove_headers(req, "content-type");
+    if (!err) /* the common case, every JSON response: no strlen */
+        err = add_header_len(req, "Content-Type", 12, "application/json", 16);
     if (err) {
         bk__log(BK_LOG_ERROR, "JSON response of %s %s is malformed (%s): answering 500",
                 bk_req_method_name(req), bk_req_path(req), bk_strerror(err));
@@ -348,9 +370,13 @@ static char *put_status_line(char *p, int status)
 {
     const char *reason = bk__status_reason(status);
     p = put(p, "HTTP/1.1 ", 9);
-    p += format_size(p, (size_t)status);
-    *p++ = ' ';
-    p = put(p, reason, strlen(reason));
+    p[0] = (char)('0' + status / 100); /* 200-599: checked when the response was sent */
+    p[1] = (char)('0' + status / 10 % 10);
+    p[2] = (char)('0' + status % 10);
+    p[3] = ' ';
+    p += 4;
+    while (*reason)
+        *p++ = *reason++;
     return put(p, "\r\n", 2);
 }
 
@@ -366,14 +392,9 @@ static char *put_content_length(char *p, size_t len)
 static char *put_server_date(char *p, const bk_req *req, const char *date_hdr, size_t date_len)
 {
     size_t server_len = sizeof(SERVER_LINE) - 1;
-    int own_server = 0, own_date = 0;
-    for (uint32_t i = 0; i < req->nres; i++) {
-        own_server |= res_matches(req, &req->res_headers[i], "server");
-        own_date |= res_matches(req, &req->res_headers[i], "date");
-    }
-    if (!own_server)
+    if (!(req->res_own & BK__OWN_SERVER))
         p = put(p, date_hdr, server_len);
-    if (!own_date)
+    if (!(req->res_own & BK__OWN_DATE))
         p = put(p, date_hdr + server_len, date_len - server_len);
     return p;
 }
