@@ -447,8 +447,12 @@ void bk__conn_timeout(bk__conn *c, bk__tq_kind kind)
 
 void bk__conn_drain(bk__conn *c)
 {
-    c->closing = 1;
-    if (c->state == BK__CONN_IDLE && !c->write_queued)
+    c->closing = 1; /* a request that still arrives is answered with Connection: close */
+}
+
+void bk__conn_close_if_idle(bk__conn *c)
+{
+    if (c->state == BK__CONN_IDLE && !c->write_queued && !c->pending.len)
         bk__conn_close(c);
 }
 

@@ -38,8 +38,10 @@ void bk__conn_accept(bk__worker *w);
 void bk__conn_close(bk__conn *c);
 /* A connection's deadline passed (called by the worker's timeout queues). */
 void bk__conn_timeout(bk__conn *c, bk__tq_kind kind);
-/* Shutdown: close if idle, or after the response in progress. */
+/* Shutdown begins: no more requests after the one in progress (or one that is arriving). */
 void bk__conn_drain(bk__conn *c);
+/* Shutdown: closes `c` if it has no request in progress and nothing to write. */
+void bk__conn_close_if_idle(bk__conn *c);
 /* Shutdown grace period over: cancel the handler and close. */
 void bk__conn_abort(bk__conn *c);
 

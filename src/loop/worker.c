@@ -186,6 +186,29 @@ static void on_grace_over(uv_timer_t *t)
     }
 }
 
+/* Idle keep-alive connections are closed only after the loop has polled their sockets once
+ * more since the stop: a request that reached the server together with the stop is then read
+ * and answered (with Connection: close) instead of being destroyed by a reset. */
+#define DRAIN_POLLS 2
+
+static void on_drain_check(uv_check_t *h)
+{
+    bk__worker *w = h->data;
+    if (++w->drain_polls < DRAIN_POLLS)
+        return;
+    uv_idle_stop(&w->drain_idle);
+    uv_check_stop(&w->drain_check);
+    for (bk__conn *c = w->conns, *next; c; c = next) {
+        next = c->next;
+        bk__conn_close_if_idle(c);
+    }
+}
+
+static void on_drain_idle(uv_idle_t *h)
+{
+    (void)h;
+}
+
 static void on_stop(uv_async_t *a)
 {
     bk__worker *w = a->data;
@@ -198,6 +221,8 @@ static void on_stop(uv_async_t *a)
         next = c->next;
         bk__conn_drain(c);
     }
+    uv_idle_start(&w->drain_idle, on_drain_idle);
+    uv_check_start(&w->drain_check, on_drain_check);
     const bk_app *app = w->pipeline.app;
     for (int i = 0; i < w->nsubsystems; i++)
         if (app->subsystems[i].drain)
@@ -240,6 +265,8 @@ static void close_handles(bk__worker *w)
     uv_close((uv_handle_t *)&w->log_flush, NULL);
     uv_close((uv_handle_t *)&w->accept_idle, NULL);
     uv_close((uv_handle_t *)&w->accept_check, NULL);
+    uv_close((uv_handle_t *)&w->drain_idle, NULL);
+    uv_close((uv_handle_t *)&w->drain_check, NULL);
     if (!uv_is_closing((uv_handle_t *)&w->listener))
         uv_close((uv_handle_t *)&w->listener, NULL);
 }
@@ -280,10 +307,13 @@ static int worker_init_handles(bk__worker *w)
     err = err ? err : uv_prepare_init(loop, &w->log_flush);
     err = err ? err : uv_idle_init(loop, &w->accept_idle);
     err = err ? err : uv_check_init(loop, &w->accept_check);
+    err = err ? err : uv_idle_init(loop, &w->drain_idle);
+    err = err ? err : uv_check_init(loop, &w->drain_check);
     err = err ? err : uv_tcp_init(loop, &w->listener);
     if (err)
         return err; /* only a loop that cannot make handles fails here: the loop goes too */
     w->accept_idle.data = w->accept_check.data = w;
+    w->drain_idle.data = w->drain_check.data = w;
     w->date_timer.data = w->tick_timer.data = w->grace_timer.data = w;
     w->stop_async.data = w->log_flush.data = w->listener.data = w;
     uv_timer_start(&w->date_timer, on_date_timer, 1000, 1000);

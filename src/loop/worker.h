@@ -51,6 +51,9 @@ struct bk__worker {
     uv_prepare_t log_flush;
     uv_idle_t accept_idle;   /* keeps the poll from blocking while an accept is deferred */
     uv_check_t accept_check; /* takes the deferred accept after the I/O of open connections */
+    uv_idle_t drain_idle;    /* at shutdown: polls without blocking until idle ones close */
+    uv_check_t drain_check;  /* closes idle connections once their input has been polled */
+    int drain_polls;         /* loop iterations since the stop */
     unsigned accepted;       /* connections accepted in this loop iteration */
     int accept_deferred;     /* libuv holds an accepted connection for us to take */
     uv_thread_t thread;

@@ -75,3 +75,28 @@ def test_graceful_timeout_bounds_shutdown(spawn):
     # Exits after the 1 s grace period, long before the 10 s request would end (generous upper
     # bound for a busy machine; a shutdown that waits for the request takes 10 s).
     assert 0.8 <= elapsed < 5.0, f"shutdown with a 10 s request and --graceful-timeout 1 took {elapsed:.2f} s"
+
+
+def test_request_arriving_on_idle_connection_at_shutdown_is_answered(spawn):
+    """A keep-alive client whose next request reaches the server together with the stop must get
+    an answer (with Connection: close), not a reset: behind a load balancer every deploy is such
+    a stop. The worker is held busy by /block while the signal is handled by the main thread and
+    the request is sent, so both wait for the worker's same poll, the stop first."""
+    server = spawn("test_app")
+    idle = RawConn(server.port)
+    idle.send(build_request("GET", "/fast"))
+    assert idle.read_response().status == 200
+    with RawConn(server.port) as busy:
+        busy.send(build_request("GET", "/block?ms=700"))
+        time.sleep(0.2)  # an observation window: the worker is inside /block now
+        server.send_signal(signal.SIGTERM)
+        assert wait_for(lambda: "Shutting down" in server.stderr(), 2.0), server.stderr()
+        idle.send(build_request("GET", "/fast"))
+        r = idle.read_response(timeout=5)
+        assert r.status == 200 and r.json() == {"message": "Fast response"}, r
+        assert (r.header("Connection") or "").lower() == "close"
+        idle.assert_closed(timeout=3)
+        b = busy.read_response(timeout=5)
+        assert b.status == 200, b
+    idle.close()
+    assert server.wait(5) == 0, server.stderr()
