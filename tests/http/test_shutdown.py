@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from httpclient import RawConn, build_request, connect_refused, get, get_json, wait_for
+from httpclient import RawConn, build_request, connect_refused, cpu_seconds, get, get_json, wait_for
 
 WAIT_BODY = b'{"message":"Waited 1 second"}'
 
@@ -87,8 +87,10 @@ def test_request_arriving_on_idle_connection_at_shutdown_is_answered(spawn):
     idle.send(build_request("GET", "/fast"))
     assert idle.read_response().status == 200
     with RawConn(server.port) as busy:
-        busy.send(build_request("GET", "/block?ms=700"))
-        time.sleep(0.2)  # an observation window: the worker is inside /block now
+        cpu0 = cpu_seconds(server.pid)
+        busy.send(build_request("GET", "/block?ms=1500"))
+        # /block spins: CPU time going up means the worker is inside it, deaf to its sockets
+        assert wait_for(lambda: cpu_seconds(server.pid) - cpu0 > 0.1, 3.0), "/block did not start"
         server.send_signal(signal.SIGTERM)
         assert wait_for(lambda: "Shutting down" in server.stderr(), 2.0), server.stderr()
         idle.send(build_request("GET", "/fast"))
