@@ -163,22 +163,30 @@ static int on_header_value_complete(llhttp_t *p)
     return bk_buf_append(&r->raw, "", 1) ? reject(c, 503) : 0;
 }
 
-/* The request line must end in CRLF: llhttp 8 accepts a bare LF after the version. The version
- * span may end a read, and then its terminator starts the next one. */
+/* The request line must end in CRLF: llhttp 8 also takes a bare LF after the version. The rule
+ * judges one byte, the one right after the version, and must judge it the same way wherever the
+ * reads were cut. llhttp reports the version complete as soon as it has its last digit, before
+ * it looks at the next byte: when the version ends a read, that byte is the first of the next
+ * read, and llhttp then checks it alone, with another answer ("Expected CRLF after version"),
+ * and lets a bare LF through. So the byte is judged where it arrives: here when this read holds
+ * it, else first thing in the next read, before llhttp sees it (bk__parser_execute). */
+static int check_version_end(bk__parser *c, char next)
+{
+    return next == '\r' ? 0 : reject_with(c, 400, "Request line must end with CRLF");
+}
+
 static int on_version(llhttp_t *p, const char *at, size_t len)
 {
-    bk__parser *c = parser_of(p);
-    c->version_end = at + len;
-    c->version_read = c->reads;
+    parser_of(p)->version_end = at + len; /* the last call has the end of the span */
     return 0;
 }
 
 static int on_version_complete(llhttp_t *p)
 {
     bk__parser *c = parser_of(p);
-    const char *term = c->version_read == c->reads ? c->version_end : c->parse_start;
-    if (term < c->parse_end && *term != '\r')
-        return reject_with(c, 400, "Request line must end with CRLF");
+    if (c->version_end < c->parse_end)
+        return check_version_end(c, *c->version_end);
+    c->version_end_pending = 1;
     return 0;
 }
 
@@ -387,12 +395,57 @@ static void remember_tail(bk__parser *p, const char *data, size_t len)
         p->tail_byte = data[len - 1];
 }
 
+/* The span callbacks above refuse a request on the bytes llhttp has reported so far (the size
+ * limits, the header count). llhttp reports a span when it ends, and what is open of it at the
+ * end of every read; but when a byte it refuses lies inside the span, it stops without reporting
+ * the part before: whole, "GET /<9000 bytes>\x01" got llhttp's 400, while cut after the 8 KiB
+ * it got 414. So at llhttp's own error, the open span's bytes up to the refused byte are reported
+ * first, as llhttp does at the end of a read (llhttp__internal_execute, with the same two fields
+ * of llhttp_t, which llhttp 8 and 9 both have): the callbacks have then seen the same bytes
+ * before the error, however they were cut, and the earliest offending byte decides. */
+static llhttp_errno_t report_open_span(bk__parser *c, llhttp_errno_t err)
+{
+    llhttp_t *p = &c->ll;
+    const char *start = p->_span_pos0;
+    if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE || err == HPE_PAUSED_H2_UPGRADE ||
+        c->error_status)
+        return err; /* not llhttp's refusal: a pause, or a callback's */
+    if (!start || start < c->parse_start || p->error_pos < start || p->error_pos > c->parse_end)
+        return err; /* nothing open in this read (an error left from an earlier one) */
+    int (*span_cb)(llhttp_t *, const char *, const char *);
+    memcpy(&span_cb, &p->_span_cb0, sizeof(span_cb)); /* llhttp's wrapper, e.g. llhttp__on_url */
+    p->_span_pos0 = NULL;
+    int cb_err = span_cb(p, start, p->error_pos);
+    if (cb_err == 0)
+        return err;
+    p->error = cb_err; /* as when the span ends: the callback's error replaces llhttp's */
+    return (llhttp_errno_t)cb_err;
+}
+
+/* The byte after a version that ended the previous read, judged before llhttp sees it. Returns
+ * 0, or an error left in llhttp as a failing on_version_complete leaves it. */
+static llhttp_errno_t check_pending_version_end(bk__parser *p, const char *data, size_t len)
+{
+    if (!p->version_end_pending || !len)
+        return HPE_OK;
+    p->version_end_pending = 0;
+    if (!check_version_end(p, data[0]))
+        return HPE_OK;
+    p->ll.error = HPE_CB_VERSION_COMPLETE;
+    p->ll.error_pos = data;
+    llhttp_set_error_reason(&p->ll, "`on_version_complete` callback error");
+    return HPE_CB_VERSION_COMPLETE;
+}
+
 bk__parse_result bk__parser_execute(bk__parser *p, const char *data, size_t len, size_t *used)
 {
     p->parse_start = data;
     p->parse_end = data + len;
-    p->reads++;
-    llhttp_errno_t err = llhttp_execute(&p->ll, data, len);
+    llhttp_errno_t err = check_pending_version_end(p, data, len);
+    if (err == HPE_OK)
+        err = llhttp_execute(&p->ll, data, len);
+    if (err != HPE_OK)
+        err = report_open_span(p, err);
     *used = err == HPE_PAUSED ? (size_t)(llhttp_get_error_pos(&p->ll) - data) : len;
     remember_tail(p, data, *used);
     if (err == HPE_OK)

@@ -42,8 +42,8 @@ typedef struct bk__parser {
     uint8_t header_open;        /* headers[nheaders] has a name: its value may follow */
     /* For checks that look at bytes across the boundary between two execute calls. */
     const char *parse_start, *parse_end; /* the bytes being parsed now */
-    const char *version_end;             /* where the request line's version ended ... */
-    uint64_t reads, version_read;        /* ... in which execute call (counted) */
+    const char *version_end;             /* where the request line's version ended */
+    uint8_t version_end_pending;         /* ... at the end of a read: judge the next byte */
     char tail_byte; /* last byte before trailing SP/HT of the previous execute */
 } bk__parser;
 
