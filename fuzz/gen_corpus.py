@@ -56,6 +56,13 @@ write("request", "too_big", req(b"POST /echo HTTP/1.1\r\n" + H + b"Content-Lengt
 write("request", "upgrade", req(b"GET /items/u HTTP/1.1\r\n" + H +
                                 b"Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n" + sleep))
 write("request", "incomplete", req(b"POST /echo HTTP/1.1\r\n" + H + b"Content-Length: 10\r\n\r\nabc"))
+# The request line's end when the version ends a read (found by fuzz_request): the byte after the
+# version arrives first in the next read. Both seeds send the version's read-ending cut.
+write("request", "version_end_split",
+      req(b"GET /items/4=1 HTTP/1.120b%C3%A9 HTTP/1.1\r\nHost: f HT\r\nConnection: close\r\n\r\n",
+          cuts=(1, 5, 17, 40, 3)))
+write("request", "version_bare_lf_split",
+      req(b"GET /items/1 HTTP/1.1\nHost: f\r\nConnection: close\r\n\r\n", cuts=(21,)))
 
 # ---- fuzz_router: 0x80|method + pattern to register; method (0-7) + path to match ---------------
 def pat(method, p):

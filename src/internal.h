@@ -111,8 +111,10 @@ void bk_req_end(bk_req *req);
  * status to answer with `*detail` saying why (400 for a target that is not a path, or %00). */
 int bk_req_split_url(bk_req *req, const char **detail);
 
-/* llhttp callbacks assembling requests for connections (http/parser.c). */
+/* llhttp callbacks assembling requests for connections, and the llhttp_execute of a connection
+ * that keeps their state across reads (http/parser.c). */
 void bk_parser_settings_init(llhttp_settings_t *s);
+llhttp_errno_t bk_parser_execute(bk_conn *c, const char *data, size_t len);
 
 /* Appends the serialised response of `req` (status line, headers, body) to `out`, with
  * Connection: close when `closing`. */
@@ -146,9 +148,9 @@ struct bk_conn {
     int error_status;         /* set by a parser callback that rejects the request */
     const char *error_detail; /* and why, for the {"detail": ...} answer (NULL: the reason) */
     const char *parse_start, *parse_end; /* the bytes llhttp is parsing now */
-    const char *version_end;             /* where the request line's version ended ... */
-    uint64_t reads, version_read;        /* ... in which llhttp_execute call (counted) */
-    char tail_byte; /* last byte before trailing SP/HT of the previous execute */
+    const char *version_end;             /* where the request line's version ended */
+    uint8_t version_end_pending;         /* it ended the last read: judge the next byte */
+    char tail_byte;                      /* last byte of the stream so far that is not SP/HT */
     bk_conn_state state;
     uint8_t reading;      /* uv_read_start is in effect */
     uint8_t closing;      /* no more requests: close after the current response */

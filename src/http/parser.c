@@ -163,22 +163,30 @@ static int on_header_value_complete(llhttp_t *p)
     return bk_buf_append(&r->raw, "", 1) ? reject(c, 503) : 0;
 }
 
-/* The request line must end in CRLF: llhttp 8 accepts a bare LF after the version. The version
- * span may end a read, and then its terminator starts the next one. */
+/* The request line must end in CRLF: llhttp 8 also takes a bare LF after the version. The rule
+ * judges one byte, the one right after the version, and must judge it the same way wherever the
+ * reads were cut. llhttp reports the version complete as soon as it has its last digit, before
+ * it looks at the next byte: when the version ends a read, that byte is the first of the next
+ * read, and llhttp then checks it alone, with another answer ("Expected CRLF after version"),
+ * and lets a bare LF through. So the byte is judged where it arrives: here when this read holds
+ * it, else first thing in the next read, before llhttp sees it (bk_parser_execute). */
+static int check_version_end(bk_conn *c, char next)
+{
+    return next == '\r' ? 0 : reject_with(c, 400, "Request line must end with CRLF");
+}
+
 static int on_version(llhttp_t *p, const char *at, size_t len)
 {
-    bk_conn *c = conn_of(p);
-    c->version_end = at + len;
-    c->version_read = c->reads;
+    conn_of(p)->version_end = at + len; /* the last call has the end of the span */
     return 0;
 }
 
 static int on_version_complete(llhttp_t *p)
 {
     bk_conn *c = conn_of(p);
-    const char *term = c->version_read == c->reads ? c->version_end : c->parse_start;
-    if (term < c->parse_end && *term != '\r')
-        return reject_with(c, 400, "Request line must end with CRLF");
+    if (c->version_end < c->parse_end)
+        return check_version_end(c, *c->version_end);
+    c->version_end_pending = 1;
     return 0;
 }
 
@@ -350,6 +358,37 @@ static int on_message_complete(llhttp_t *p)
     if (c->closing || c->paused_write)
         return HPE_PAUSED;
     return 0;
+}
+
+/* Keeps the last byte of the stream so far that is not SP/HT, for checks that look back across
+ * reads (obs-fold detection). */
+static void remember_tail(bk_conn *c, const char *data, size_t len)
+{
+    while (len && (data[len - 1] == ' ' || data[len - 1] == '\t'))
+        len--;
+    if (len)
+        c->tail_byte = data[len - 1];
+}
+
+/* Parses the next bytes of the connection's stream: llhttp_execute, plus the state the checks
+ * above keep across reads. */
+llhttp_errno_t bk_parser_execute(bk_conn *c, const char *data, size_t len)
+{
+    c->parse_start = data;
+    c->parse_end = data + len;
+    if (c->version_end_pending && len) {
+        c->version_end_pending = 0;
+        if (check_version_end(c, data[0])) {
+            /* the state llhttp leaves when on_version_complete fails */
+            c->parser.error = HPE_CB_VERSION_COMPLETE;
+            c->parser.error_pos = data;
+            llhttp_set_error_reason(&c->parser, "`on_version_complete` callback error");
+            return HPE_CB_VERSION_COMPLETE;
+        }
+    }
+    llhttp_errno_t err = llhttp_execute(&c->parser, data, len);
+    remember_tail(c, data, len);
+    return err;
 }
 
 void bk_parser_settings_init(llhttp_settings_t *s)

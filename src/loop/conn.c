@@ -317,26 +317,12 @@ static void conn_parse_error(bk_conn *c, llhttp_errno_t err)
     bk_conn_fail(c, status, detail);
 }
 
-/* Keeps the last significant byte of what was parsed, for checks that look back across reads
- * (obs-fold detection in parser.c). */
-static void remember_tail(bk_conn *c, const char *data, size_t len)
-{
-    while (len && (data[len - 1] == ' ' || data[len - 1] == '\t'))
-        len--;
-    if (len)
-        c->tail_byte = data[len - 1];
-}
-
 /* Feeds bytes to the parser; whatever it does not take (it paused) goes to `pending`. */
 static void conn_parse(bk_conn *c, const char *data, size_t len)
 {
     if (c->parser.error == HPE_PAUSED)
         llhttp_resume(&c->parser);
-    c->parse_start = data;
-    c->parse_end = data + len;
-    c->reads++;
-    llhttp_errno_t err = llhttp_execute(&c->parser, data, len);
-    remember_tail(c, data, len);
+    llhttp_errno_t err = bk_parser_execute(c, data, len);
     if (c->closed)
         return;
     if (err == HPE_OK) {
