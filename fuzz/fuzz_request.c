@@ -29,7 +29,8 @@
  * Oracle 2, a reference model: llhttp (same version, same strict mode) parses the stream in one
  * call, with brisk's rules restated on that contiguous input — CRLF after the version, no empty
  * header name, no obs-fold, trailing OWS trimmed, at most 100 headers (431; the size limits are
- * not modelled), then at the end of the head: 413 for a
+ * not modelled), a byte llhttp refuses inside a span coming after what is before it in the span
+ * (brisk reports the open span first), then at the end of the head: 413 for a
  * Content-Length over the limit, 505, Transfer-Encoding (400/501), Host (400), the target (400:
  * not origin-form, fragment, '*' outside OPTIONS, decoded NUL), a chunk over the limit (413) —
  * and routing (200 / 404 / 405 with Allow). When brisk changes a rule, change it here too.
@@ -739,6 +740,12 @@ static void ref_parse(const uint8_t *data, size_t size)
     ref.end = ref.buf + size;
     ref.version_end = NULL;
     llhttp_errno_t err = llhttp_execute(&p, (const char *)data, size);
+    if (err != HPE_OK && err != HPE_PAUSED && ref.n && !cur(&p)->reject && p._span_pos0) {
+        /* llhttp refused a byte inside a span: the rules see the span's bytes before it */
+        int (*span_cb)(llhttp_t *, const char *, const char *);
+        memcpy(&span_cb, &p._span_cb0, sizeof(span_cb));
+        span_cb(&p, p._span_pos0, p.error_pos);
+    }
     ref.error = err != HPE_OK && err != HPE_PAUSED;
 }
 

@@ -370,6 +370,33 @@ static void remember_tail(bk_conn *c, const char *data, size_t len)
         c->tail_byte = data[len - 1];
 }
 
+/* The span callbacks above refuse a request on the bytes llhttp has reported so far (the size
+ * limits, the header count). llhttp reports a span when it ends, and what is open of it at the
+ * end of every read; but when a byte it refuses lies inside the span, it stops without reporting
+ * the part before: whole, "GET /<9000 bytes>\x01" got llhttp's 400, while cut after the 8 KiB
+ * it got 414. So at llhttp's own error, the open span's bytes up to the refused byte are reported
+ * first, as llhttp does at the end of a read (llhttp__internal_execute, with the same two fields
+ * of llhttp_t): the callbacks have then seen the same bytes before the error, however they were
+ * cut, and the earliest offending byte decides. */
+static llhttp_errno_t report_open_span(bk_conn *c, llhttp_errno_t err)
+{
+    llhttp_t *p = &c->parser;
+    const char *start = p->_span_pos0;
+    if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE || err == HPE_PAUSED_H2_UPGRADE ||
+        c->error_status)
+        return err; /* not llhttp's refusal: a pause, or a callback's */
+    if (!start || start < c->parse_start || p->error_pos < start || p->error_pos > c->parse_end)
+        return err; /* nothing open in this read (an error left from an earlier one) */
+    int (*span_cb)(llhttp_t *, const char *, const char *);
+    memcpy(&span_cb, &p->_span_cb0, sizeof(span_cb)); /* llhttp's wrapper, e.g. llhttp__on_url */
+    p->_span_pos0 = NULL;
+    int cb_err = span_cb(p, start, p->error_pos);
+    if (cb_err == 0)
+        return err;
+    p->error = cb_err; /* as when the span ends: the callback's error replaces llhttp's */
+    return (llhttp_errno_t)cb_err;
+}
+
 /* Parses the next bytes of the connection's stream: llhttp_execute, plus the state the checks
  * above keep across reads. */
 llhttp_errno_t bk_parser_execute(bk_conn *c, const char *data, size_t len)
@@ -387,6 +414,8 @@ llhttp_errno_t bk_parser_execute(bk_conn *c, const char *data, size_t len)
         }
     }
     llhttp_errno_t err = llhttp_execute(&c->parser, data, len);
+    if (err != HPE_OK)
+        err = report_open_span(c, err);
     remember_tail(c, data, len);
     return err;
 }

@@ -373,6 +373,37 @@ struct refusal {
     const char *detail;
 };
 
+/* `head`, then `n` copies of byte `fill`, then `tail`. */
+static char *padded(const char *head, char fill, size_t n, const char *tail)
+{
+    size_t h = strlen(head), t = strlen(tail);
+    char *s = malloc(h + n + t + 1);
+    if (s) {
+        memcpy(s, head, h);
+        memset(s + h, fill, n);
+        memcpy(s + h + n, tail, t + 1);
+    }
+    return s;
+}
+
+/* A GET with Host and `n` more "X-Pn: a" headers, then `tail`. */
+static char *many_headers(int n, const char *tail)
+{
+    bk_buf b = {0};
+    static const char head[] = "GET /items/1 HTTP/1.1\r\nHost: x\r\n";
+    int err = bk_buf_append(&b, head, sizeof(head) - 1);
+    for (int i = 0; i < n && !err; i++) {
+        char line[32];
+        int len = snprintf(line, sizeof(line), "X-P%d: a\r\n", i);
+        err = bk_buf_append(&b, line, (size_t)len);
+    }
+    if (!err)
+        err = bk_buf_append(&b, tail, strlen(tail) + 1);
+    if (err)
+        bk_buf_free(&b);
+    return err ? NULL : b.data;
+}
+
 /* The reference reply: `nok` 200 answers, then the refusal with its detail. */
 static void check_refusal(const struct refusal *rf, const bk_buf *ref)
 {
@@ -452,6 +483,17 @@ static void run_refusals(void)
          strdup("GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\n"
                 "GET /items/2 HTTP/1.0\nHost: x\r\n\r\n"),
          0, 1, 400, "Request line must end with CRLF"},
+        /* A size limit passed, then a byte llhttp refuses in the same span: the limit, which the
+         * earlier byte broke, must win however the span was cut. */
+        {"URL over the limit, then a byte llhttp refuses",
+         padded("GET /", 'a', 9000, "\x01 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), 0, 0,
+         414, "URI Too Long"},
+        {"header name over the limit, then a byte llhttp refuses",
+         padded("GET /items/1 HTTP/1.1\r\nHost: x\r\nX", 'a', 17000,
+                "\x01: v\r\nConnection: close\r\n\r\n"),
+         0, 0, 431, "Request Header Fields Too Large"},
+        {"101st header, a name llhttp refuses", many_headers(99, "Bad\x01: v\r\n\r\n"), 0, 0, 431,
+         "Request Header Fields Too Large"},
     };
     size_t n = sizeof(cases) / sizeof(cases[0]), runs = 0;
     double t0 = now_s();
