@@ -28,7 +28,9 @@
  *
  * Oracle 2, a reference model: llhttp (same version, same strict mode) parses the stream in one
  * call, with brisk's rules restated on that contiguous input — CRLF after the version, no empty
- * header name, no obs-fold, trailing OWS trimmed, then at the end of the head: 413 for a
+ * header name, no obs-fold, trailing OWS trimmed, at most 100 headers (431; the size limits are
+ * not modelled), a byte llhttp refuses inside a span coming after what is before it in the span
+ * (brisk reports the open span first), then at the end of the head: 413 for a
  * Content-Length over the limit, 505, Transfer-Encoding (400/501), Host (400), the target (400:
  * not origin-form, fragment, '*' outside OPTIONS, decoded NUL), a chunk over the limit (413) —
  * and routing (200 / 404 / 405 with Allow). When brisk changes a rule, change it here too.
@@ -393,6 +395,7 @@ typedef struct ref_req {
     bk_buf xtest, expect;
     uint8_t have_xtest, have_expect;
     int hosts, bad_host;
+    int nheaders;
     int te_seen, te_chunked_last, te_others;
     /* the prediction for a request that passes */
     int status;
@@ -442,6 +445,7 @@ static int ref_on_begin(llhttp_t *p)
     r->reject = 0;
     r->why = NULL;
     r->hosts = r->bad_host = r->te_seen = r->te_chunked_last = r->te_others = 0;
+    r->nheaders = 0;
     r->status = r->route = 0;
     r->allow = NULL;
     s->version_end = NULL;
@@ -472,6 +476,8 @@ static int ref_on_field(llhttp_t *p, const char *at, size_t len)
 {
     ref_req *r = cur(p);
     if (!r->field_open) {
+        if (r->nheaders == 100)
+            return ref_reject(r, 431, "more than 100 headers");
         r->field.len = r->value.len = 0;
         r->field_open = r->header_open = 1;
     }
@@ -515,6 +521,7 @@ static int ref_on_value_complete(llhttp_t *p)
     if (!r->header_open)
         return ref_reject(r, 400, "value without a header name");
     r->header_open = 0;
+    r->nheaders++;
     const char *v = r->value.len ? r->value.data : "";
     size_t vl = r->value.len;
     while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
@@ -699,6 +706,12 @@ static void ref_parse(const uint8_t *data, size_t size)
     ref.end = ref.buf + size;
     ref.version_end = NULL;
     llhttp_errno_t err = llhttp_execute(&p, (const char *)data, size);
+    if (err != HPE_OK && err != HPE_PAUSED && ref.n && !cur(&p)->reject && p._span_pos0) {
+        /* llhttp refused a byte inside a span: the rules see the span's bytes before it */
+        int (*span_cb)(llhttp_t *, const char *, const char *);
+        memcpy(&span_cb, &p._span_cb0, sizeof(span_cb));
+        span_cb(&p, p._span_pos0, p.error_pos);
+    }
     ref.error = err != HPE_OK && err != HPE_PAUSED;
 }
 

@@ -56,6 +56,19 @@ write("request", "too_big", req(b"POST /echo HTTP/1.1\r\n" + H + b"Content-Lengt
 write("request", "upgrade", req(b"GET /items/u HTTP/1.1\r\n" + H +
                                 b"Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n" + sleep))
 write("request", "incomplete", req(b"POST /echo HTTP/1.1\r\n" + H + b"Content-Length: 10\r\n\r\nabc"))
+# The request line's end when the version ends a read (found by fuzz_request): the byte after the
+# version arrives first in the next read. Both seeds send the version's read-ending cut.
+write("request", "version_end_split",
+      req(b"GET /items/4=1 HTTP/1.120b%C3%A9 HTTP/1.1\r\nHost: f HT\r\nConnection: close\r\n\r\n",
+          cuts=(1, 5, 17, 40, 3)))
+write("request", "version_bare_lf_split",
+      req(b"GET /items/1 HTTP/1.1\nHost: f\r\nConnection: close\r\n\r\n", cuts=(21,)))
+# A byte llhttp refuses inside a span, after a limit broke in it (here the header count, the one
+# limit a seed's cuts can reach): the read cut inside the 101st name must not change the answer.
+many = b"GET /items/1 HTTP/1.1\r\n" + H + b"".join(b"X-P%d: a\r\n" % i for i in range(99))
+at = len(many) + 2  # inside "Bad"
+write("request", "header_count_split",
+      req(many + b"Bad\x01: v\r\n\r\n", cuts=(256,) * (at // 256) + (at % 256,)))
 
 # ---- fuzz_router: 0x80|method + pattern to register; method (0-7) + path to match ---------------
 def pat(method, p):

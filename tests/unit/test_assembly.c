@@ -1,7 +1,9 @@
 /* Request assembly through the real server: one byte stream of pipelined requests (path
  * parameter, headers, Content-Length body, chunked body, Connection: close) is sent whole, then
  * split at every offset, at sampled pairs of offsets, and one byte at a time. Wherever the reads
- * cut it, the server must answer exactly as it did to the whole stream. */
+ * cut it, the server must answer exactly as it did to the whole stream. Then the same for
+ * streams the server refuses: the refusal (status and detail) must not depend on the cuts
+ * either. */
 #define _GNU_SOURCE /* memmem */
 #include "brisk.h"
 #include "check.h"
@@ -79,6 +81,10 @@ static const char stream[] = "GET /items/42?verbose=1 HTTP/1.1\r\n"
 
 #define STREAM_LEN (sizeof(stream) - 1)
 
+/* What exchange() sends: the stream, then each refused stream in turn. */
+static const char *sent = stream;
+static size_t sent_len = STREAM_LEN;
+
 /* ---- the server -------------------------------------------------------------------------- */
 
 static int port;
@@ -137,8 +143,8 @@ static int exchange(const size_t *cuts, size_t ncuts, long pause_us, bk_buf *rep
     size_t from = 0;
     int err = 0;
     for (size_t i = 0; i <= ncuts && !err; i++) {
-        size_t to = i < ncuts ? cuts[i] : STREAM_LEN;
-        err = send_all(fd, stream + from, to - from);
+        size_t to = i < ncuts ? cuts[i] : sent_len;
+        err = send_all(fd, sent + from, to - from);
         from = to;
         if (i < ncuts && pause_us)
             sleep_us(pause_us);
@@ -264,6 +270,7 @@ static void check_reference(const bk_buf *ref)
 
 static bk_buf reference;
 static int mismatches;
+static const char *case_name = "the pipelined stream";
 
 /* Sends the stream cut at `cuts` and compares the reply with the reference. */
 static void run_split(const size_t *cuts, size_t ncuts, long pause_us)
@@ -275,7 +282,7 @@ static void run_split(const size_t *cuts, size_t ncuts, long pause_us)
     if (err || reply.len != reference.len || memcmp(reply.data, reference.data, reply.len) != 0) {
         check_failures++;
         if (mismatches++ < 5) {
-            fprintf(stderr, "split at");
+            fprintf(stderr, "%s: split at", case_name);
             for (size_t i = 0; i < ncuts && i < 8; i++)
                 fprintf(stderr, " %zu", cuts[i]);
             fprintf(stderr, "%s: %s; reply (%zu bytes):\n%.*s\n", ncuts > 8 ? " ..." : "",
@@ -293,6 +300,158 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* ---- refused streams --------------------------------------------------------------------- */
+
+/* Streams the server refuses, after `nok` answered requests: whole, the last answer must be
+ * `status` {"detail": `detail`}; split anywhere, the same bytes as whole. */
+struct refusal {
+    const char *name;
+    char *data;
+    size_t len;
+    int nok, status;
+    const char *detail;
+};
+
+/* `head`, then `n` copies of byte `fill`, then `tail`. */
+static char *padded(const char *head, char fill, size_t n, const char *tail)
+{
+    size_t h = strlen(head), t = strlen(tail);
+    char *s = malloc(h + n + t + 1);
+    if (s) {
+        memcpy(s, head, h);
+        memset(s + h, fill, n);
+        memcpy(s + h + n, tail, t + 1);
+    }
+    return s;
+}
+
+/* A GET with Host and `n` more "X-Pn: a" headers, then `tail`. */
+static char *many_headers(int n, const char *tail)
+{
+    bk_buf b = {0};
+    static const char head[] = "GET /items/1 HTTP/1.1\r\nHost: x\r\n";
+    int err = bk_buf_append(&b, head, sizeof(head) - 1);
+    for (int i = 0; i < n && !err; i++) {
+        char line[32];
+        int len = snprintf(line, sizeof(line), "X-P%d: a\r\n", i);
+        err = bk_buf_append(&b, line, (size_t)len);
+    }
+    if (!err)
+        err = bk_buf_append(&b, tail, strlen(tail) + 1);
+    if (err)
+        bk_buf_free(&b);
+    return err ? NULL : b.data;
+}
+
+/* The reference reply: `nok` 200 answers, then the refusal with its detail. */
+static void check_refusal(const struct refusal *rf, const bk_buf *ref)
+{
+    struct response r[8];
+    int n = parse_responses(ref->data, ref->len, r, 8);
+    char want[128];
+    snprintf(want, sizeof(want), "{\"detail\":\"%s\"}", rf->detail);
+    int ok = n == rf->nok + 1;
+    for (int i = 0; ok && i < rf->nok; i++)
+        ok = r[i].status == 200;
+    ok = ok && r[n - 1].status == rf->status && strcmp(r[n - 1].body, want) == 0 &&
+         strcmp(r[n - 1].connection, "close") == 0;
+    if (!ok) {
+        check_failures++;
+        fprintf(stderr, "%s: sent whole, expected %d %s; reply (%zu bytes):\n%.*s\n", rf->name,
+                rf->status, want, ref->len, (int)ref->len, ref->data ? ref->data : "");
+    }
+}
+
+/* Cuts a refused stream at every offset (for a long one, every offset near its end, where the
+ * offending bytes are, and a sample elsewhere), with a one-byte middle piece at every offset,
+ * and one byte at a time. Returns the number of runs. */
+static size_t run_refusal(const struct refusal *rf)
+{
+    sent = rf->data;
+    sent_len = rf->len;
+    case_name = rf->name;
+    mismatches = 0;
+    reference.len = 0;
+    CHECK(exchange(NULL, 0, 0, &reference) == 0);
+    check_refusal(rf, &reference);
+    strip_dates(&reference);
+    const long pause = 1000;
+    size_t runs = 0, near = 160;
+    int is_long = sent_len > 2 * near;
+    for (size_t k = 1; k < sent_len && mismatches < 5; k++) {
+        if (is_long && k + near < sent_len && k % 97)
+            continue;
+        run_split(&k, 1, pause);
+        runs++;
+    }
+    if (is_long)
+        return runs;
+    for (size_t i = 1; i + 1 < sent_len && mismatches < 5; i++, runs++) {
+        size_t cuts[2] = {i, i + 1};
+        run_split(cuts, 2, pause);
+    }
+    size_t *all = malloc((sent_len - 1) * sizeof(*all));
+    CHECK(all != NULL);
+    if (all) {
+        for (size_t k = 1; k < sent_len; k++)
+            all[k - 1] = k;
+        run_split(all, sent_len - 1, 200);
+        runs++;
+        free(all);
+    }
+    return runs;
+}
+
+static void run_refusals(void)
+{
+    struct refusal cases[] = {
+        /* The version must be followed by CRLF, also when it ends a read (found by fuzz_request:
+         * split right after "HTTP/1.1", llhttp's own check answered with another detail, and a
+         * bare LF was let through). */
+        {"bytes after the version",
+         strdup("GET /items/4=1 HTTP/1.120b%C3%A9 HTTP/1.1\r\nHost: f HT\r\n"
+                "Connection: close\r\n\r\n"),
+         0, 0, 400, "Request line must end with CRLF"},
+        {"bare LF after the version",
+         strdup("GET /items/1 HTTP/1.1\nHost: x\r\nConnection: close\r\n\r\n"), 0, 0, 400,
+         "Request line must end with CRLF"},
+        {"space after the version",
+         strdup("GET /items/1 HTTP/1.1 \r\nHost: x\r\nConnection: close\r\n\r\n"), 0, 0, 400,
+         "Request line must end with CRLF"},
+        {"bare LF after the version of a pipelined request",
+         strdup("GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                "GET /items/2 HTTP/1.0\nHost: x\r\n\r\n"),
+         0, 1, 400, "Request line must end with CRLF"},
+        /* A size limit passed, then a byte llhttp refuses in the same span: the limit, which the
+         * earlier byte broke, must win however the span was cut. */
+        {"URL over the limit, then a byte llhttp refuses",
+         padded("GET /", 'a', 9000, "\x01 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), 0, 0,
+         414, "URI Too Long"},
+        {"header name over the limit, then a byte llhttp refuses",
+         padded("GET /items/1 HTTP/1.1\r\nHost: x\r\nX", 'a', 17000,
+                "\x01: v\r\nConnection: close\r\n\r\n"),
+         0, 0, 431, "Request Header Fields Too Large"},
+        {"101st header, a name llhttp refuses", many_headers(99, "Bad\x01: v\r\n\r\n"), 0, 0, 431,
+         "Request Header Fields Too Large"},
+    };
+    size_t n = sizeof(cases) / sizeof(cases[0]), runs = 0;
+    double t0 = now_s();
+    for (size_t i = 0; i < n; i++) {
+        CHECK(cases[i].data != NULL);
+        if (!cases[i].data)
+            continue;
+        cases[i].len = strlen(cases[i].data);
+        runs += run_refusal(&cases[i]);
+        free(cases[i].data);
+    }
+    printf("%zu refused streams: %zu runs %.3f s\n", n, runs, now_s() - t0);
+}
+
+static void errors_only(bk_config *cfg)
+{
+    cfg->log_level = BK_LOG_ERROR; /* the refused streams are logged as warnings */
+}
+
 int main(void)
 {
     bk_app *app = bk_app_new();
@@ -302,7 +461,7 @@ int main(void)
     CHECK(bk_get(app, "/items/{id}", get_item) == 0);
     CHECK(bk_post(app, "/echo", post_echo) == 0);
     /* bk_server_start returns once the worker serves: no need to poll for it */
-    bk_server *server = test_server_start(app, NULL);
+    bk_server *server = test_server_start(app, errors_only);
     int ready = server != NULL;
     CHECK(ready);
     if (ready)
@@ -350,6 +509,7 @@ int main(void)
         printf("stream of %zu bytes: whole %.3f s, %zu two-piece splits %.3f s, %zu three-piece "
                "splits %.3f s, byte by byte %.3f s\n",
                STREAM_LEN, t1 - t0, STREAM_LEN - 1, t2 - t1, pairs, t3 - t2, t4 - t3);
+        run_refusals();
     }
 
     if (ready)
