@@ -61,8 +61,8 @@ static void unpoison_tail(bk_req *req)
         ASAN_UNPOISON_MEMORY_REGION(req->raw.data + req->raw.len, req->raw.cap - req->raw.len);
 }
 
-/* The reference for bk_req_query: the first '&'-separated pair whose key (up to '=', shorter
- * than 256 bytes raw, decoded with '+' as space) equals name; its decoded value. */
+/* The reference for bk_req_query: the first '&'-separated pair whose key (up to '=', decoded
+ * with '+' as space) equals name; its decoded value. */
 static int ref_query(const char *q, size_t qlen, const char *name, bk_buf *value)
 {
     size_t name_len = strlen(name);
@@ -74,17 +74,14 @@ static int ref_query(const char *q, size_t qlen, const char *name, bk_buf *value
         size_t k = i;
         while (k < j && q[k] != '=')
             k++;
-        if (k - i < 256) {
-            bk_buf key = {0};
-            fz_percent_decode(&key, q + i, k - i, 1);
-            int eq =
-                key.len == name_len && (name_len == 0 || memcmp(key.data, name, name_len) == 0);
-            bk_buf_free(&key);
-            if (eq) {
-                size_t v = k < j ? k + 1 : j;
-                fz_percent_decode(value, q + v, j - v, 1);
-                return 1;
-            }
+        bk_buf key = {0}; /* keys of any length: brisk has no key-size cap */
+        fz_percent_decode(&key, q + i, k - i, 1);
+        int eq = key.len == name_len && (name_len == 0 || memcmp(key.data, name, name_len) == 0);
+        bk_buf_free(&key);
+        if (eq) {
+            size_t v = k < j ? k + 1 : j;
+            fz_percent_decode(value, q + v, j - v, 1);
+            return 1;
         }
         i = j + 1;
     }

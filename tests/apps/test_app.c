@@ -190,6 +190,15 @@ static void noresponse(bk_req *req)
     (void)req;
 }
 
+/* /longkey: a query parameter with a 300-byte name (query keys have no length cap). */
+static void longkey(bk_req *req)
+{
+    char name[301];
+    memset(name, 'k', 300);
+    name[300] = '\0';
+    send_one(req, "value", bk_req_query(req, name));
+}
+
 /* {"rc": rc}: what a brisk call answered. */
 static void send_rc(bk_req *req, int rc)
 {
@@ -283,6 +292,7 @@ int main(int argc, char **argv)
     rc |= bk_get(app, "/noresponse", noresponse);
     rc |= bk_get(app, "/block", block);
     rc |= bk_get(app, "/framing", framing);
+    rc |= bk_get(app, "/longkey", longkey);
     rc |= bk_get(app, "/status", status_handler);
     rc |= bk_get(app, "/header-ops", header_ops);
     if (rc != 0) {

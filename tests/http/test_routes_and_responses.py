@@ -205,3 +205,13 @@ def test_text_response(app_server):
     assert r.body == b"hello"
     assert r.headers.get("Content-Length") == "5"
 
+
+
+@pytest.mark.parametrize("key", ["k" * 300, "k" * 150 + "%6B" * 150, "%6b" * 300], ids=["raw", "mixed", "encoded"])
+def test_query_key_of_any_length_matches(app_server, key):
+    """A query parameter's name is not cut at some buffer size (a 256-byte buffer once made
+    longer keys silently never match); raw and percent-encoded forms decode to the same name."""
+    r = get(app_server.port, f"/longkey?a=1&{key}=found&b=2")
+    assert r.status == 200 and r.json() == {"value": "found"}, r
+    r = get(app_server.port, f"/longkey?{'k' * 299}=short&{'k' * 301}=long")
+    assert r.json() == {"value": None}
