@@ -11,9 +11,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 
 static double now_s(void)
@@ -268,12 +270,62 @@ static void test_busy_port(void)
     bk_app_free(app);
 }
 
+/* A worker thread that cannot be created (out of address space for its stack): in a child
+ * process with a low RLIMIT_AS, bk_server_start must return an error, not hang or crash, and
+ * leave nothing running. Not under ASan, which reserves terabytes of shadow memory up front. */
+static void test_thread_start_failure(void)
+{
+#if !defined(BRISK_ASAN)
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        bk_app *app = bk_app_new();
+        if (!app)
+            _exit(3);
+        struct rlimit as;
+        getrlimit(RLIMIT_AS, &as);
+        /* room for what the process maps now plus a few 8 MiB thread stacks, not 64 */
+        FILE *f = fopen("/proc/self/statm", "r");
+        unsigned long pages = 0;
+        if (!f || fscanf(f, "%lu", &pages) != 1)
+            _exit(3);
+        fclose(f);
+        as.rlim_cur = pages * (unsigned long)sysconf(_SC_PAGESIZE) + 64ul * 1024 * 1024;
+        if (setrlimit(RLIMIT_AS, &as) != 0)
+            _exit(3);
+        bk_config cfg;
+        bk_config_default(&cfg);
+        cfg.port = 0;
+        cfg.workers = 64;
+        cfg.log_level = BK_LOG_CRITICAL;
+        bk_server *s = NULL;
+        int err = bk_server_start(&s, app, &cfg);
+        _exit(err != 0 && s == NULL ? 0 : 4);
+    }
+    int status = 0;
+    double t0 = now_s();
+    while (waitpid(pid, &status, WNOHANG) == 0 && now_s() - t0 < 20) {
+        struct timespec ms10 = {0, 10 * 1000 * 1000};
+        nanosleep(&ms10, NULL);
+    }
+    int exited = WIFEXITED(status);
+    if (!exited) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    CHECK(exited && WEXITSTATUS(status) == 0); /* returned an error, in time */
+#endif
+}
+
 int main(void)
 {
     test_embedded_start_stop();
     test_stop_waits_for_inflight();
     test_subsystems_drained_before_stop();
     test_worker_start_failure();
+    test_thread_start_failure();
     test_busy_port();
     return check_result("test_server");
 }
