@@ -64,8 +64,7 @@ if ! have_all; then
     else
         echo "bench: missing wrk, nginx, pgrep, or $PY with fastapi, uvicorn, uvloop, httptools. Install them:" >&2
         echo "  Debian/Ubuntu:  sudo apt-get install -y $PACKAGES" >&2
-        echo "  macOS:          brew install wrk nginx && python3 -m pip install fastapi uvicorn uvloop httptools" >&2
-        echo "                  (then BENCH_PYTHON=\$(command -v python3); the harness reads /proc: Linux only)" >&2
+        echo "  (brisk and this harness are Linux only: the harness reads /proc)" >&2
         exit 2
     fi
 fi
