@@ -212,8 +212,9 @@ BK_EXTERN int bk_config_parse_args(bk_config *cfg, int argc, char **argv);
 BK_EXTERN int bk_server_start(bk_server **server, const bk_app *app, const bk_config *cfg);
 /* The port the server listens on (the one the kernel picked for cfg->port 0). */
 BK_EXTERN int bk_server_port(const bk_server *server);
-/* Starts a graceful stop: no new connections, idle ones closed, in-flight requests get
- * cfg->graceful_timeout seconds before they are cancelled. Thread-safe; returns at once. */
+/* Starts a graceful stop: no new connections; idle ones close (a request that arrived with the
+ * stop is still answered); in-flight requests get cfg->graceful_timeout seconds before they are
+ * cancelled. Thread-safe; returns at once. */
 BK_EXTERN void bk_server_stop(bk_server *server);
 /* Waits until the server has stopped (after bk_server_stop), then frees it. Returns 0. */
 BK_EXTERN int bk_server_wait(bk_server *server);
