@@ -462,6 +462,9 @@ bk__parse_result bk__parser_execute(bk__parser *p, const char *data, size_t len,
 void bk__parser_next(bk__parser *p)
 {
     p->started = p->head_done = p->body_expected = p->expect_continue = 0;
+    /* Bytes refused before the next message has a method must not be answered as the last
+     * request was: a refusal after a HEAD carried no body, yet announced one. */
+    p->req->method = BK_METHOD_COUNT;
     if (llhttp_get_errno(&p->ll) == HPE_PAUSED)
         llhttp_resume(&p->ll);
 }

@@ -135,3 +135,22 @@ def test_large_but_allowed_url_and_headers_are_accepted(limits_server):
         r = c.read_response()
         assert r.status == 200, r
         assert r.json() == {"q": q}
+
+
+def test_refusal_after_a_head_request_carries_its_body(app_server):
+    """Found by fuzz_request: garbage after an answered HEAD on the same connection was refused
+    with a Content-Length but without the body (the refusal took the HEAD's method), so the client
+    waited for bytes that never came. The stream is the fuzzer's."""
+    stream = (
+        b"HEAD /sl/42?verbose=1 HTTP/1.1\r\nHost: fuzz\r\nX-Test:kkkkkkkktzz\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\na;ext=1\r\nfghijklmno\r\n0\r\n"
+        b"Trailer:/1.1z\r\nConnection: close\r\n\r\n\xbaDat\x060\x18\x03\x02\x08\x05"
+        b"POST /echo HTTP/1.1\r\nst\n\r\r\r\nHost:euond\x09\x09\x09d\n\r"
+    )
+    with RawConn(app_server.port) as c:
+        c.send(stream)
+        head = c.read_response(head=True)
+        assert head.status == 404 and head.body == b""
+        r = c.read_response(timeout=3)
+        assert r.status == 400, r
+        assert len(r.body) == int(r.header("Content-Length")) and r.json()["detail"], r
