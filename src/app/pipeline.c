@@ -56,9 +56,15 @@ static void run_handler(bk_task *t, void *arg)
     req->target->handler(req);
 }
 
+/* The request whose handler runs as task `t`. */
+static bk_req *req_of(const bk_task *t)
+{
+    return (bk_req *)((char *)t - offsetof(bk_req, task));
+}
+
 static void describe_handler(const bk_task *t, char *buf, size_t size)
 {
-    bk_req *req = (bk_req *)((char *)t - offsetof(bk_req, task));
+    bk_req *req = req_of(t);
     snprintf(buf, size, "handler for %s %s", bk_req_method_name(req), bk_req_path(req));
 }
 
@@ -76,7 +82,7 @@ static void finish(bk__pipeline *p, bk_req *req)
 
 static void on_handler_done(bk_task *t)
 {
-    bk_req *req = (bk_req *)((char *)t - offsetof(bk_req, task));
+    bk_req *req = req_of(t);
     finish(t->sched->owner, req);
     req->io->done(req);
 }

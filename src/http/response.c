@@ -207,11 +207,17 @@ static int remove_headers(bk_req *req, const char *name)
     return n;
 }
 
-static int replace_header(bk_req *req, const char *name, const char *value)
+static int replace_header_len(bk_req *req, const char *name, size_t nlen, const char *value,
+                              size_t vlen)
 {
     if (req->nres)
         remove_headers(req, name);
-    return add_header(req, name, value);
+    return add_header_len(req, name, nlen, value, vlen);
+}
+
+static int replace_header(bk_req *req, const char *name, const char *value)
+{
+    return replace_header_len(req, name, strlen(name), value, strlen(value));
 }
 
 int bk_set_header(bk_req *req, const char *name, const char *value)
@@ -325,10 +331,8 @@ int bk_json_send(bk_req *req)
     int err = bk_json_error(&req->json);
     if (!err && req->json.depth != 0)
         err = BK_EINVAL;
-    if (!err && req->nres)
-        remove_headers(req, "content-type");
     if (!err) /* the common case, every JSON response: no strlen */
-        err = add_header_len(req, "Content-Type", 12, "application/json", 16);
+        err = replace_header_len(req, "Content-Type", 12, "application/json", 16);
     if (err) {
         bk__log(BK_LOG_ERROR, "JSON response of %s %s is malformed (%s): answering 500",
                 bk_req_method_name(req), bk_req_path(req), bk_strerror(err));
