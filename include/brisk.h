@@ -53,6 +53,7 @@ enum {
     BK_EINVAL = -22,     /* bad argument (malformed route pattern, bad flag value, ...) */
     BK_ERANGE = -34,     /* a value does not fit the requested type */
     BK_EADDRINUSE = -98, /* the address to listen on is taken */
+    BK_ETIMEDOUT = -110, /* a timeout or deadline passed */
     BK_ECANCELED = -125, /* the task was cancelled: its client went away or the server stops */
 };
 
@@ -155,6 +156,19 @@ BK_EXTERN void bk_app_free(bk_app *app);
  */
 BK_EXTERN int bk_route(bk_app *app, bk_method method, const char *pattern, bk_handler handler,
                        void *udata);
+/* How a route runs, beyond its handler. Zero-initialise, then set what you need. */
+typedef struct bk_route_opts {
+    void *udata;         /* handed back by bk_req_udata() */
+    int blocking;        /* nonzero: the whole handler runs on the thread pool, like FastAPI's
+                            plain `def` endpoints. It may block and use the request and response
+                            calls, but not await. A full pool queue answers 503. */
+    uint64_t timeout_ms; /* 0: none. Past it the request is answered 504 and the handler is
+                            cancelled with BK_ETIMEDOUT (a blocking one is waited for). */
+} bk_route_opts;
+
+/* bk_route with options. Same results, and BK_EINVAL for a NULL `opts`. */
+BK_EXTERN int bk_route_with(bk_app *app, bk_method method, const char *pattern, bk_handler handler,
+                            const bk_route_opts *opts);
 /* Shorthands for bk_route(app, BK_GET / BK_POST / ..., pattern, handler, NULL). */
 BK_EXTERN int bk_get(bk_app *app, const char *pattern, bk_handler handler);
 BK_EXTERN int bk_post(bk_app *app, const char *pattern, bk_handler handler);
@@ -192,6 +206,10 @@ typedef struct bk_config {
     size_t stack_size;        /* 64 KiB: usable stack of each handler coroutine */
     int limit_concurrency;    /* 0 = none: beyond this many requests in flight, answer 503 with
                                  Retry-After (shared evenly among the workers) */
+    int threads;              /* 40 (anyio's limit): the thread pool for blocking code, shared by
+                                 the workers; threads start when first needed */
+    int thread_queue;         /* 1000: blocking jobs that may wait for a free thread; beyond it,
+                                 bk_run_blocking returns BK_EAGAIN and blocking routes 503 */
 } bk_config;
 
 /* Fills `cfg` with the defaults. */
@@ -199,8 +217,8 @@ BK_EXTERN void bk_config_default(bk_config *cfg);
 
 /* Parses uvicorn-like flags (--host, --port, --workers, --log-level, --no-access-log,
  * --graceful-timeout, --timeout-keep-alive, --timeout-header, --timeout-body, --max-body-size,
- * --stack-size, --limit-concurrency, --backlog, --help) into `cfg`. Returns 0, 1 when --help was
- * printed, or BK_EINVAL after printing one clear line on stderr. */
+ * --stack-size, --limit-concurrency, --threads, --thread-queue, --backlog, --help) into `cfg`.
+ * Returns 0, 1 when --help was printed, or BK_EINVAL after printing one clear line on stderr. */
 BK_EXTERN int bk_config_parse_args(bk_config *cfg, int argc, char **argv);
 
 /* Starts serving `app` with `cfg` (copied) in the background: binds the listeners and starts
@@ -295,15 +313,62 @@ BK_EXTERN int bk_json_send(bk_req *req);
 BK_EXTERN bk_task *bk_req_task(bk_req *req);
 /* Suspends `task` for `ms` milliseconds while the worker serves others. Returns 0, BK_ECANCELED
  * (at once or early) when the task is cancelled — its client went away or the server is
- * stopping: return promptly then, anything sent is dropped — or BK_EINVAL when not called from
- * `task` itself. */
+ * stopping: return promptly then, anything sent is dropped — BK_ETIMEDOUT when its timeout
+ * passed, or BK_EINVAL when not called from `task` itself. Every awaiting function returns
+ * these three the same way. */
 BK_EXTERN int bk_task_sleep(bk_task *task, uint64_t ms);
-/* Nonzero once `task` was cancelled; every await of a cancelled task returns BK_ECANCELED. */
+/* Nonzero once `task` was cancelled (even inside a shield); every await of a cancelled task
+ * returns BK_ECANCELED. */
 BK_EXTERN int bk_task_cancelled(const bk_task *task);
 /* bk_task_sleep on the request's task: `await asyncio.sleep(ms / 1000)` in a handler. */
 BK_EXTERN int bk_sleep(bk_req *req, uint64_t ms);
 /* bk_task_cancelled of the request's task. */
 BK_EXTERN int bk_req_cancelled(const bk_req *req);
+
+/* Gives `task`'s awaits a deadline `ms` from now (0 clears it): when it passes, the await in
+ * progress and every later one return BK_ETIMEDOUT until it is cleared or reset — asyncio's
+ * `timeout()`. Returns 0, BK_ENOMEM, or BK_EINVAL. */
+BK_EXTERN int bk_task_timeout(bk_task *task, uint64_t ms);
+
+/* Starts a shielded section: until the matching bk_shield_end, cancelling the task (its client
+ * left, a route deadline) is held back, so awaits inside — a COMMIT, a compensation — complete.
+ * Its timeout still applies, and so does the end of the server's graceful period. Returns 0 or
+ * BK_EINVAL. Sections nest. */
+BK_EXTERN int bk_shield_begin(bk_task *task);
+/* Ends the section. Returns 0, the held-back cancellation's code (BK_ECANCELED...) when the
+ * task was cancelled meanwhile — it applies from now on — or BK_EINVAL without a section. */
+BK_EXTERN int bk_shield_end(bk_task *task);
+
+/* Runs fn(arg) on brisk's thread pool (--threads, shared by the server's workers; not libuv's)
+ * and suspends `task` until it returned: FastAPI's run_in_threadpool, for blocking code such
+ * as a library without an async API. `fn` may not await. It cannot be interrupted: when the
+ * task is cancelled, a job not yet started is dropped, and a running one is waited for (its
+ * result dropped, BK_ECANCELED returned), so what `arg` points to stays valid throughout.
+ * Returns 0, BK_EAGAIN when the pool's queue is full (--thread-queue), or the codes of
+ * bk_task_sleep. */
+BK_EXTERN int bk_run_blocking(bk_task *task, void (*fn)(void *arg), void *arg);
+
+/* A group of child tasks awaited together: asyncio.gather / TaskGroup. Children run
+ * concurrently on the parent's worker, are cancelled with their parent and never outlive it. */
+typedef struct bk_group bk_group;
+/* A child task: returns 0 or an error code, which the group reports to its parent. */
+typedef int (*bk_task_fn)(bk_task *task, void *arg);
+/* Flag of bk_group_new: the first child that fails cancels its siblings (TaskGroup). Without
+ * it every child runs to its end (gather). */
+#define BK_GROUP_FAIL_FAST 1
+/* Opens a group of children of `parent`. Returns NULL when out of memory or for a bad flag. */
+BK_EXTERN bk_group *bk_group_new(bk_task *parent, int flags);
+/* Starts fn(child, arg) as a child; it first runs when the parent next awaits. Returns 0,
+ * BK_ENOMEM, BK_EINVAL, or BK_ECANCELED when the parent is cancelled (nothing started). */
+BK_EXTERN int bk_group_spawn(bk_group *g, bk_task_fn fn, void *arg);
+/* How many children were spawned (the length `results` of bk_group_wait needs). */
+BK_EXTERN int bk_group_size(const bk_group *g);
+/* Suspends the parent until every child returned, then frees the group. With `results`, stores
+ * each child's code in spawn order. Returns 0, the code of the child that failed first, or —
+ * when the parent was cancelled or its timeout passed, which cancels the children and still
+ * waits for them to return — that code. A group never waited for is cancelled and
+ * waited for when the parent returns. */
+BK_EXTERN int bk_group_wait(bk_group *g, int *results);
 
 /* A cleanup to run when the request ends, however it ends (answered, cancelled, failed): use it
  * for everything a handler acquires, so a client that leaves mid-await leaks nothing. Deferred

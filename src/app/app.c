@@ -33,6 +33,18 @@ int bk_route(bk_app *app, bk_method method, const char *pattern, bk_handler hand
     return bk__router_add(app->router, method, pattern, handler, udata);
 }
 
+int bk_route_with(bk_app *app, bk_method method, const char *pattern, bk_handler handler,
+                  const bk_route_opts *opts)
+{
+    if (!app || !pattern || !handler || !opts)
+        return BK_EINVAL;
+    bk__route_target t = {.handler = handler,
+                          .udata = opts->udata,
+                          .blocking = opts->blocking != 0,
+                          .timeout_ms = opts->timeout_ms};
+    return bk__router_add_target(app->router, method, pattern, &t);
+}
+
 int bk_get(bk_app *app, const char *pattern, bk_handler handler)
 {
     return bk_route(app, BK_GET, pattern, handler, NULL);

@@ -60,5 +60,7 @@ bk__app_result bk__app_handle(bk__pipeline *p, bk_req *req);
 /* Cancels the awaiting handler of `req` (its client left, the grace period ended): its awaits
  * return BK_ECANCELED, and io->done follows when it has returned. */
 void bk__app_cancel(bk_req *req);
+/* bk__app_cancel through the handler's shields: the graceful period is over. */
+void bk__app_abort(bk_req *req);
 
 #endif

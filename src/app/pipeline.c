@@ -49,18 +49,59 @@ static int route(const bk_app *app, bk_req *req)
     return copy_params(req, &m) ? 503 : 0;
 }
 
-static void run_handler(bk_task *t, void *arg)
-{
-    (void)t;
-    bk_req *req = arg;
-    req->target->handler(req);
-}
-
 /* The request whose handler runs as task `t`. */
 static bk_req *req_of(const bk_task *t)
 {
     return (bk_req *)((char *)t - offsetof(bk_req, task));
 }
+
+/* A route's deadline cancels the handler with BK_ETIMEDOUT; finish() then answers 504. */
+static void on_route_deadline(bk_task *t)
+{
+    req_of(t)->deadline = NULL; /* the timer is closing itself */
+    bk__task_cancel(t, BK_ETIMEDOUT);
+}
+
+/* Arms the route's deadline; without memory for it the request runs without one. */
+static void arm_deadline(bk__pipeline *p, bk_req *req, uint64_t ms)
+{
+    req->deadline = bk__deadline_start(p->sched->loop, &req->task, ms, on_route_deadline);
+    if (!req->deadline)
+        bk__log(BK_LOG_WARNING, "no memory for the deadline of %s %s", bk_req_method_name(req),
+                bk_req_path(req));
+}
+
+static void disarm_deadline(bk_req *req)
+{
+    if (!req->deadline)
+        return;
+    bk__deadline_stop(req->deadline);
+    req->deadline = NULL;
+}
+
+static void call_handler(void *arg)
+{
+    bk_req *req = arg;
+    req->target->handler(req);
+}
+
+static void run_handler(bk_task *t, void *arg)
+{
+    bk_req *req = arg;
+    if (!req->target->blocking) {
+        req->target->handler(req);
+        return;
+    }
+    req->io->peer(req); /* formatted here on the loop, not lazily on the pool thread */
+    int err = bk_run_blocking(t, call_handler, req);
+    if (err == BK_EAGAIN) {
+        bk__log(BK_LOG_WARNING, "thread pool queue full: answering 503 to %s %s",
+                bk_req_method_name(req), bk_req_path(req));
+        bk_set_header(req, "Retry-After", "1");
+        bk_send_error(req, 503, "Service Unavailable");
+    }
+}
+
 
 static void describe_handler(const bk_task *t, char *buf, size_t size)
 {
@@ -72,6 +113,12 @@ static void describe_handler(const bk_task *t, char *buf, size_t size)
 static void finish(bk__pipeline *p, bk_req *req)
 {
     p->inflight--;
+    disarm_deadline(req);
+    if (req->task.cancelled && req->task.reason == BK_ETIMEDOUT) {
+        bk__response_clear(req); /* whatever the handler had prepared */
+        bk_send_error(req, 504, "Gateway Timeout");
+        return;
+    }
     if (req->task.cancelled || req->responded)
         return;
     bk__log(BK_LOG_ERROR, "handler for %s %s returned without a response: answering 500",
@@ -117,8 +164,11 @@ bk__app_result bk__app_handle(bk__pipeline *p, bk_req *req)
         return BK__APP_DONE;
     }
     req->task.describe = describe_handler;
+    if (req->target->timeout_ms)
+        arm_deadline(p, req, req->target->timeout_ms);
     int r = bk__task_start(p->sched, &req->task, run_handler, req, on_handler_done);
     if (r == BK_ENOMEM) { /* out of memory or address space for stacks */
+        disarm_deadline(req);
         warn_no_stack(p);
         refuse(p, req, 503);
         return BK__APP_DONE;
@@ -131,5 +181,10 @@ bk__app_result bk__app_handle(bk__pipeline *p, bk_req *req)
 
 void bk__app_cancel(bk_req *req)
 {
-    bk__task_cancel(&req->task);
+    bk__task_cancel(&req->task, BK_ECANCELED);
+}
+
+void bk__app_abort(bk_req *req)
+{
+    bk__task_abort(&req->task);
 }

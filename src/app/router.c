@@ -141,14 +141,15 @@ static int validate_pattern(const char *pattern)
 
 /* ---- routes and nodes ----------------------------------------------------------------- */
 
-static route *route_new(const char *pattern, bk_handler handler, void *udata)
+static route *route_new(const char *pattern, const bk__route_target *tmpl)
 {
     size_t len = strlen(pattern);
     route *rt = malloc(sizeof(*rt) + 2 * (len + 1));
     if (!rt)
         return NULL;
     memcpy(rt->text, pattern, len + 1);
-    rt->target = (bk__route_target){handler, udata, rt->text};
+    rt->target = *tmpl;
+    rt->target.pattern = rt->text;
     rt->nparams = 0;
     char *names = rt->text + len + 1;
     seg_iter it;
@@ -305,7 +306,14 @@ void bk__router_free(bk__router *r)
 int bk__router_add(bk__router *r, bk_method method, const char *pattern, bk_handler handler,
                    void *udata)
 {
-    if (!r || (unsigned)method >= BK_METHOD_COUNT || !handler)
+    bk__route_target t = {.handler = handler, .udata = udata};
+    return bk__router_add_target(r, method, pattern, &t);
+}
+
+int bk__router_add_target(bk__router *r, bk_method method, const char *pattern,
+                          const bk__route_target *tmpl)
+{
+    if (!r || (unsigned)method >= BK_METHOD_COUNT || !tmpl->handler)
         return BK_EINVAL;
     int err = validate_pattern(pattern);
     if (err)
@@ -315,7 +323,7 @@ int bk__router_add(bk__router *r, bk_method method, const char *pattern, bk_hand
         return BK_ENOMEM;
     if (n->routes[method])
         return BK_EEXIST;
-    route *rt = route_new(pattern, handler, udata);
+    route *rt = route_new(pattern, tmpl);
     if (!rt)
         return BK_ENOMEM;
     n->routes[method] = rt;

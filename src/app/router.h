@@ -16,6 +16,8 @@ typedef struct bk__route_target {
     bk_handler handler;
     void *udata;
     const char *pattern; /* as registered, owned by the router: for logs and OpenAPI */
+    int blocking;        /* the handler runs on the thread pool */
+    uint64_t timeout_ms; /* the request's deadline (504), 0 for none */
 } bk__route_target;
 
 /* One captured path parameter: name from the pattern, value a slice of the matched path. */
@@ -45,6 +47,9 @@ void bk__router_free(bk__router *r);
 /* Adds a route; see bk_route() in brisk.h for the pattern syntax and results. */
 int bk__router_add(bk__router *r, bk_method method, const char *pattern, bk_handler handler,
                    void *udata);
+/* bk__router_add with every field of the target (its pattern is ignored: the router's copy). */
+int bk__router_add_target(bk__router *r, bk_method method, const char *pattern,
+                          const bk__route_target *tmpl);
 /* Looks up `path` (already percent-decoded, `len` bytes, starting with '/') for `method`
  * (BK_METHOD_COUNT for a method brisk has no routes for). HEAD falls back to GET. Parameter
  * values point into `path`. */

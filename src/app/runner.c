@@ -29,6 +29,8 @@ void bk_config_default(bk_config *cfg)
     cfg->max_url_size = 8 * 1024;
     cfg->max_body_size = 1024 * 1024;
     cfg->stack_size = 64 * 1024;
+    cfg->threads = 40;
+    cfg->thread_queue = 1000;
 }
 
 static const char usage[] =
@@ -55,6 +57,10 @@ static const char usage[] =
     "  --max-body-size BYTES       Larger request bodies get 413.  [default: 1048576]\n"
     "  --stack-size BYTES          Stack of each handler coroutine.  [default: 65536]\n"
     "  --limit-concurrency INTEGER Answer 503 beyond this many requests in flight.\n"
+    "  --threads INTEGER           Threads for blocking code (bk_run_blocking, blocking routes).  "
+    "[default: 40]\n"
+    "  --thread-queue INTEGER      Blocking jobs that may wait for a thread; beyond, 503.  "
+    "[default: 1000]\n"
     "  --help                      Show this message and exit.\n";
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -118,6 +124,10 @@ static int apply_flag(bk_config *cfg, const char *flag, const char *value)
         return parse_long(value, 0, 1L << 40, &n) ? -1 : (cfg->max_body_size = (size_t)n, 0);
     if (strcmp(flag, "--limit-concurrency") == 0)
         return parse_long(value, 1, 1L << 30, &n) ? -1 : (cfg->limit_concurrency = (int)n, 0);
+    if (strcmp(flag, "--threads") == 0)
+        return parse_long(value, 1, 4096, &n) ? -1 : (cfg->threads = (int)n, 0);
+    if (strcmp(flag, "--thread-queue") == 0)
+        return parse_long(value, 0, 1L << 24, &n) ? -1 : (cfg->thread_queue = (int)n, 0);
     if (strcmp(flag, "--stack-size") == 0)
         return parse_long(value, 16384, 1L << 30, &n) ? -1 : (cfg->stack_size = (size_t)n, 0);
     return -2;

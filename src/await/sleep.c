@@ -24,11 +24,12 @@ static void on_sleep_done(uv_timer_t *h)
     uv_close((uv_handle_t *)h, free_sleep);
 }
 
-static void cancel_sleep(bk__op *op)
+static int cancel_sleep(bk__op *op)
 {
     sleep_op *s = (sleep_op *)op; /* op is the first member */
     uv_timer_stop(&s->timer);
     uv_close((uv_handle_t *)&s->timer, free_sleep);
+    return BK__CANCEL_DETACH;
 }
 
 int bk_task_sleep(bk_task *task, uint64_t ms)

@@ -81,6 +81,11 @@ static void task_main(void *arg)
 {
     bk_task *t = arg;
     t->fn(t, t->arg);
+    /* Children never outlive their parent: a group left open is cancelled and waited for here,
+     * on the task's own coroutine, before the task may finish. */
+    while (t->groups)
+        bk__group_close(t->groups);
+    bk__task_clear_timeout(t);
 }
 
 /* The task's function returned: give its coroutine back. */
@@ -91,7 +96,8 @@ static void task_finish(bk_task *t)
     t->sched->live--;
 }
 
-int bk__task_start(bk__sched *s, bk_task *t, bk__task_fn fn, void *arg, void (*on_done)(bk_task *t))
+static int task_prepare(bk__sched *s, bk_task *t, bk__task_fn fn, void *arg,
+                        void (*on_done)(bk_task *t))
 {
     bk__coro *co = bk__coro_acquire(&s->pool);
     if (!co)
@@ -100,24 +106,56 @@ int bk__task_start(bk__sched *s, bk_task *t, bk__task_fn fn, void *arg, void (*o
     t->coro = co;
     t->op = NULL;
     t->result = 0;
+    t->reason = 0;
     t->cancelled = 0;
     t->queued = 0;
+    t->fresh = 0;
+    t->timed_out = 0;
+    t->on_pool = 0;
+    t->aborted = 0;
+    t->shield = 0;
+    t->deadline = NULL;
+    t->groups = NULL;
     t->fn = fn;
     t->arg = arg;
     t->on_done = on_done;
     s->live++;
+    return 0;
+}
+
+int bk__task_start(bk__sched *s, bk_task *t, bk__task_fn fn, void *arg, void (*on_done)(bk_task *t))
+{
+    int err = task_prepare(s, t, fn, arg, on_done);
+    if (err)
+        return err;
     uint64_t t0 = uv_hrtime();
-    int done = bk__coro_start(co, task_main, t);
+    int done = bk__coro_start(t->coro, task_main, t);
     warn_if_blocking(t, t0);
     if (done)
         task_finish(t);
     return done;
 }
 
+int bk__task_spawn(bk__sched *s, bk_task *t, bk__task_fn fn, void *arg, void (*on_done)(bk_task *t))
+{
+    int err = task_prepare(s, t, fn, arg, on_done);
+    if (err)
+        return err;
+    t->fresh = 1;
+    queue_ready(t, 0);
+    return 0;
+}
+
 static void task_resume(bk_task *t)
 {
     uint64_t t0 = uv_hrtime();
-    int done = bk__coro_resume(t->coro);
+    int done;
+    if (t->fresh) {
+        t->fresh = 0;
+        done = bk__coro_start(t->coro, task_main, t);
+    } else {
+        done = bk__coro_resume(t->coro);
+    }
     warn_if_blocking(t, t0);
     if (!done)
         return;
@@ -142,28 +180,45 @@ static void on_ready(uv_check_t *h)
     }
 }
 
-int bk__task_may_await(const bk_task *t)
+/* Whether `t`'s cancellation applies now: a shielded section holds it back, except once the
+ * graceful period is over. */
+static int cancel_applies(const bk_task *t)
 {
-    if (!t || !t->coro || t->sched->pool.current != t->coro)
-        return BK_EINVAL;
-    return t->cancelled ? BK_ECANCELED : 0;
+    return t->cancelled && (!t->shield || t->aborted);
 }
 
-int bk__task_await(bk_task *t, bk__op *op, void (*cancel)(bk__op *op))
+int bk__task_may_await(const bk_task *t)
 {
-    if (t->cancelled) { /* an awaiting function that did not ask bk__task_may_await first */
-        op->task = NULL;
-        cancel(op);
-        return BK_ECANCELED;
-    }
+    if (!t || !t->coro || t->on_pool || t->sched->pool.current != t->coro)
+        return BK_EINVAL;
+    if (cancel_applies(t))
+        return t->reason;
+    return t->timed_out ? BK_ETIMEDOUT : 0;
+}
+
+/* What an await returns once the task resumes: a cancellation wins over a result that was
+ * queued just before it, because the caller was told that BK_ECANCELED means "stop" and must
+ * not go on as if nothing happened; a passed timeout likewise. */
+static int await_result(const bk_task *t)
+{
+    if (cancel_applies(t))
+        return t->reason;
+    return t->timed_out ? BK_ETIMEDOUT : t->result;
+}
+
+int bk__task_await(bk_task *t, bk__op *op, int (*cancel)(bk__op *op))
+{
     op->task = t;
     op->gen = ++t->gen;
     op->cancel = cancel;
     t->op = op;
+    if (cancel_applies(t) || t->timed_out) { /* a caller that skipped bk__task_may_await */
+        bk__task_interrupt(t);
+        if (!t->op && !t->queued)
+            return await_result(t);
+    }
     bk__coro_yield(t->coro);
-    /* Cancellation wins over a result that was queued just before it: the caller was told
-     * BK_ECANCELED means "stop", and must not go on as if nothing happened. */
-    return t->cancelled ? BK_ECANCELED : t->result;
+    return await_result(t);
 }
 
 void bk__op_complete(bk__op *op, int result)
@@ -178,21 +233,68 @@ void bk__op_complete(bk__op *op, int result)
     queue_ready(t, result);
 }
 
-void bk__task_cancel(bk_task *t)
+/* Ends the await in progress early (cancelled, timed out) through its op's cancel hook; the
+ * task finds out why from its flags when it resumes. */
+void bk__task_interrupt(bk_task *t)
+{
+    bk__op *op = t->op;
+    if (!op || op->cancel(op) == BK__CANCEL_WAIT)
+        return; /* running or queued, or it resumes when its op completes */
+    t->op = NULL;
+    op->task = NULL;
+    if (t->coro != t->sched->pool.current)
+        queue_ready(t, 0);
+}
+
+/* The cancellation takes effect: children first, then the await in progress. */
+static void cancel_effect(bk_task *t)
+{
+    bk__group_cancel_all(t);
+    bk__task_interrupt(t);
+}
+
+void bk__task_cancel(bk_task *t, int reason)
 {
     if (!t->coro || t->cancelled)
         return;
-    t->cancelled = 1;
-    bk__op *op = t->op;
-    if (!op)
-        return; /* running, or queued: it finds itself cancelled when it resumes */
-    t->op = NULL;
-    op->task = NULL;
-    op->cancel(op);
-    queue_ready(t, BK_ECANCELED);
+    __atomic_store_n(&t->cancelled, 1, __ATOMIC_RELEASE);
+    t->reason = reason;
+    if (!t->shield)
+        cancel_effect(t);
+}
+
+void bk__task_abort(bk_task *t)
+{
+    if (!t->coro || t->aborted)
+        return;
+    t->aborted = 1;
+    if (!t->cancelled) {
+        __atomic_store_n(&t->cancelled, 1, __ATOMIC_RELEASE);
+        t->reason = BK_ECANCELED;
+    }
+    cancel_effect(t);
 }
 
 int bk_task_cancelled(const bk_task *task)
 {
-    return task->cancelled;
+    return __atomic_load_n(&task->cancelled, __ATOMIC_ACQUIRE);
+}
+
+int bk_shield_begin(bk_task *task)
+{
+    if (!task || !task->coro || task->shield == UINT16_MAX)
+        return BK_EINVAL;
+    task->shield++;
+    return 0;
+}
+
+int bk_shield_end(bk_task *task)
+{
+    if (!task || !task->coro || !task->shield)
+        return BK_EINVAL;
+    if (--task->shield || !task->cancelled)
+        return 0;
+    if (!task->aborted)
+        bk__group_cancel_all(task); /* held back until now */
+    return task->reason;
 }

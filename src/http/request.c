@@ -291,7 +291,7 @@ int bk_defer(bk_req *req, void (*fn)(void *arg), void *arg)
 
 int bk_req_cancelled(const bk_req *req)
 {
-    return req->task.cancelled;
+    return bk_task_cancelled(&req->task);
 }
 
 bk_task *bk_req_task(bk_req *req)

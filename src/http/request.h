@@ -52,6 +52,7 @@ struct bk_req {
     size_t header_bytes;
     bk_buf body;
     const bk__route_target *target;
+    bk__deadline *deadline; /* the route's timeout, while the handler runs */
     bk__param_slot params[BK__MAX_PARAMS];
     int nparams;
     uint8_t method; /* bk_method, or BK_METHOD_COUNT for others */

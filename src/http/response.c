@@ -263,8 +263,10 @@ void bk__response_clear(bk_req *req)
 
 static int may_respond(const bk_req *req, int status)
 {
-    if (req->task.cancelled)
-        return BK_ECANCELED;
+    /* A cancelled handler's answer is dropped (its client left, or brisk answered 504 for it);
+     * once the task has ended, the pipeline itself may answer. */
+    if (req->task.coro && bk_task_cancelled(&req->task))
+        return req->task.reason;
     if (req->responded || req->json_open)
         return BK_EINVAL;
     /* 1xx are interim responses: as a final answer the client would wait for another forever */
@@ -304,7 +306,7 @@ int bk_send_error(bk_req *req, int status, const char *detail)
 {
     bk_json *j = bk_json_begin(req, status);
     if (!j)
-        return req->task.cancelled ? BK_ECANCELED : BK_EINVAL;
+        return req->task.coro && bk_task_cancelled(&req->task) ? req->task.reason : BK_EINVAL;
     bk_json_object_begin(j);
     bk_json_key(j, "detail");
     bk_json_string(j, detail);

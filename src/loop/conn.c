@@ -193,7 +193,7 @@ static void conn_finish_request(bk__conn *c)
 {
     bk_req *r = &c->req;
     bk__worker *w = c->w;
-    if (!r->task.cancelled && !c->peer_gone) {
+    if (!c->peer_gone) { /* a cancelled handler of a client still there: a deadline's 504 */
         if (w->draining)
             c->closing = 1;
         if (!r->responded ||
@@ -459,6 +459,8 @@ void bk__conn_close_if_idle(bk__conn *c)
 void bk__conn_abort(bk__conn *c)
 {
     c->peer_gone = 1;
+    if (c->state == BK__CONN_HANDLER)
+        bk__app_abort(&c->req); /* through shields: the graceful period is over */
     bk__conn_close(c);
 }
 

@@ -33,6 +33,7 @@ struct bk_server {
     int start_error;     /* the first worker's failure */
     int finished;        /* workers whose loop ended */
     uv_async_t *on_exit; /* the runner's: signalled when every worker finished */
+    bk__pool pool;       /* blocking jobs of every worker (threads start on demand) */
 };
 
 static int resolve(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len)
@@ -178,6 +179,7 @@ static int start_threads(bk_server *s)
         w->pipeline.app = s->app;
         w->cfg = &s->cfg;
         w->server = s;
+        w->pool = &s->pool;
         if (uv_thread_create(&w->thread, worker_thread, w) != 0)
             break;
     }
@@ -198,6 +200,7 @@ static int wait_started(bk_server *s, int n)
 
 static void server_free(bk_server *s)
 {
+    bk__pool_close(&s->pool); /* joins its threads: every worker has finished */
     uv_cond_destroy(&s->cond);
     uv_mutex_destroy(&s->lock);
     free(s->workers);
@@ -221,12 +224,18 @@ static int server_new(bk_server **out, const bk_app *app, const bk_config *cfg)
         free(s);
         return BK_ENOMEM;
     }
-    if (uv_cond_init(&s->cond) != 0) {
+    int err = uv_cond_init(&s->cond);
+    if (err == 0) {
+        err = bk__pool_init(&s->pool, cfg->threads, (size_t)cfg->thread_queue);
+        if (err)
+            uv_cond_destroy(&s->cond);
+    }
+    if (err) {
         uv_mutex_destroy(&s->lock);
         free(s->workers);
         free(s->host);
         free(s);
-        return BK_ENOMEM;
+        return err;
     }
     s->cfg.host = s->host;
     *out = s;
@@ -236,7 +245,8 @@ static int server_new(bk_server **out, const bk_app *app, const bk_config *cfg)
 static int check_config(const bk_config *cfg)
 {
     if (!cfg->host || cfg->port < 0 || cfg->port > 65535 || cfg->workers < 0 || cfg->backlog < 1 ||
-        cfg->stack_size == 0 || !(cfg->graceful_timeout > 0) || !(cfg->keepalive_timeout > 0) ||
+        cfg->stack_size == 0 || cfg->threads < 1 || cfg->thread_queue < 0 ||
+        !(cfg->graceful_timeout > 0) || !(cfg->keepalive_timeout > 0) ||
         !(cfg->header_timeout > 0) || !(cfg->body_timeout > 0))
         return BK_EINVAL;
     return 0;

@@ -269,6 +269,7 @@ static void close_handles(bk__worker *w)
     uv_close((uv_handle_t *)&w->drain_check, NULL);
     if (!uv_is_closing((uv_handle_t *)&w->listener))
         uv_close((uv_handle_t *)&w->listener, NULL);
+    bk__pool_port_close(&w->blocking); /* no job in flight: every task has ended */
 }
 
 void bk__worker_maybe_finish(bk__worker *w)
@@ -310,6 +311,7 @@ static int worker_init_handles(bk__worker *w)
     err = err ? err : uv_idle_init(loop, &w->drain_idle);
     err = err ? err : uv_check_init(loop, &w->drain_check);
     err = err ? err : uv_tcp_init(loop, &w->listener);
+    err = err ? err : bk__pool_port_init(&w->blocking, w->pool, loop);
     if (err)
         return err; /* only a loop that cannot make handles fails here: the loop goes too */
     w->accept_idle.data = w->accept_check.data = w;
@@ -368,6 +370,7 @@ static int worker_init(bk__worker *w)
         return err;
     }
     w->sched.owner = &w->pipeline;
+    w->sched.blocking = &w->blocking;
     w->pipeline.sched = &w->sched;
     w->altstack = malloc(ALTSTACK_SIZE);
     if (!w->altstack || bk__coro_thread_init(&w->sched.pool, w->altstack, ALTSTACK_SIZE) != 0)

@@ -5,6 +5,7 @@
 #define BK_LOOP_WORKER_H
 
 #include "app/app.h"
+#include "await/pool.h"
 #include "await/task.h"
 #include "http/parser.h"
 
@@ -66,6 +67,8 @@ struct bk__worker {
     int stoppable; /* the loop takes stop requests (guarded by the server's lock) */
     bk__sched sched;
     bk__pipeline pipeline;
+    bk__pool *pool;         /* the server's thread pool */
+    bk__pool_port blocking; /* this worker's connection to it */
     bk_buf out; /* responses of one burst of work on one connection, flushed before returning */
     bk_buf log; /* access log lines, flushed once per loop iteration */
     bk__tq tq[BK__TQ_COUNT];

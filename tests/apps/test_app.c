@@ -2,6 +2,7 @@
 #include <brisk.h>
 
 #include <time.h>
+#include <unistd.h>
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,6 +13,9 @@
 static _Atomic long started_count;
 static _Atomic long cancelled_count;
 static _Atomic long deferred_count;
+static _Atomic long blocking_started, blocking_finished; /* jobs on the thread pool */
+static _Atomic long children_cancelled;                  /* /gather children that saw it */
+static _Atomic long shielded_done;                       /* /shield sections that completed */
 
 /* Parses a non-negative decimal query parameter; `dflt` when absent or malformed. */
 static unsigned long long query_u64(bk_req *req, const char *name, unsigned long long dflt)
@@ -116,6 +120,14 @@ static void stats(bk_req *req)
     bk_json_int(j, atomic_load(&cancelled_count));
     bk_json_key(j, "deferred");
     bk_json_int(j, atomic_load(&deferred_count));
+    bk_json_key(j, "blocking_started");
+    bk_json_int(j, atomic_load(&blocking_started));
+    bk_json_key(j, "blocking_finished");
+    bk_json_int(j, atomic_load(&blocking_finished));
+    bk_json_key(j, "children_cancelled");
+    bk_json_int(j, atomic_load(&children_cancelled));
+    bk_json_key(j, "shielded_done");
+    bk_json_int(j, atomic_load(&shielded_done));
     bk_json_object_end(j);
     bk_json_send(req);
 }
@@ -267,6 +279,117 @@ static void block(bk_req *req)
     bk_send_text(req, 200, "blocked");
 }
 
+/* Blocks its thread for `ms` like a synchronous library call would. */
+static void blocking_sleep(unsigned long long ms)
+{
+    atomic_fetch_add(&blocking_started, 1);
+    usleep((useconds_t)(ms * 1000));
+    atomic_fetch_add(&blocking_finished, 1);
+}
+
+static void send_slept(bk_req *req, unsigned long long ms)
+{
+    char body[64];
+    snprintf(body, sizeof(body), "{\"slept\":%llu}", ms);
+    bk_send_json(req, 200, body);
+}
+
+/* A blocking route (FastAPI's plain `def`): the whole handler runs on the thread pool. */
+static void blocking_route(bk_req *req)
+{
+    unsigned long long ms = query_u64(req, "ms", 0);
+    blocking_sleep(ms);
+    send_slept(req, ms);
+}
+
+static void offload_job(void *arg)
+{
+    blocking_sleep(*(unsigned long long *)arg);
+}
+
+/* An async handler that sends one blocking call to the pool (run_in_threadpool). */
+static void offload(bk_req *req)
+{
+    unsigned long long *ms = bk_req_alloc(req, sizeof(*ms));
+    if (!ms)
+        return;
+    *ms = query_u64(req, "ms", 0);
+    int rc = bk_run_blocking(bk_req_task(req), offload_job, ms);
+    if (rc == BK_EAGAIN)
+        bk_send_error(req, 503, "thread pool busy");
+    else if (rc == 0)
+        send_slept(req, *ms);
+}
+
+/* Registered with a 100 ms deadline. */
+static void deadline(bk_req *req)
+{
+    unsigned long long ms = query_u64(req, "ms", 0);
+    if (bk_sleep(req, ms) == 0)
+        send_slept(req, ms);
+}
+
+typedef struct child_arg {
+    unsigned long long ms;
+    int fail;
+} child_arg;
+
+static int gather_child(bk_task *task, void *arg)
+{
+    child_arg *c = arg;
+    if (c->fail)
+        return BK_ERANGE; /* at once */
+    int rc = bk_task_sleep(task, c->ms);
+    if (rc == BK_ECANCELED)
+        atomic_fetch_add(&children_cancelled, 1);
+    return rc;
+}
+
+/* n children that each sleep ms concurrently; ?fail=i makes child i fail at once; ?fast=1 makes
+ * the first failure cancel the rest. */
+static void gather(bk_req *req)
+{
+    unsigned long long n = query_u64(req, "n", 1), ms = query_u64(req, "ms", 0);
+    unsigned long long fail = query_u64(req, "fail", ~0ULL);
+    if (n == 0 || n > 10000)
+        return (void)bk_send_error(req, 422, "n must be 1..10000");
+    child_arg *args = bk_req_alloc(req, n * sizeof(*args));
+    int *results = bk_req_alloc(req, n * sizeof(*results));
+    bk_group *g =
+        bk_group_new(bk_req_task(req), query_u64(req, "fast", 0) ? BK_GROUP_FAIL_FAST : 0);
+    if (!args || !results || !g)
+        return (void)bk_send_error(req, 503, "out of memory");
+    for (unsigned long long i = 0; i < n; i++) {
+        args[i] = (child_arg){ms, i == fail};
+        if (bk_group_spawn(g, gather_child, &args[i]) != 0)
+            break;
+    }
+    int spawned = bk_group_size(g);
+    int rc = bk_group_wait(g, results);
+    if (rc == BK_ECANCELED)
+        return;
+    int ok = 0;
+    for (int i = 0; i < spawned; i++)
+        ok += results[i] == 0;
+    char body[128];
+    snprintf(body, sizeof(body), "{\"children\":%d,\"ok\":%d,\"error\":\"%s\"}", spawned, ok,
+             rc ? bk_strerror(rc) : "");
+    bk_send_json(req, 200, body);
+}
+
+/* Work that must finish even when the client leaves (a COMMIT): ms in a shielded section. */
+static void shield(bk_req *req)
+{
+    bk_task *t = bk_req_task(req);
+    unsigned long long ms = query_u64(req, "ms", 0);
+    bk_shield_begin(t);
+    int rc = bk_sleep(req, ms);
+    if (rc == 0)
+        atomic_fetch_add(&shielded_done, 1);
+    if (bk_shield_end(t) == 0 && rc == 0)
+        send_slept(req, ms);
+}
+
 int main(int argc, char **argv)
 {
     bk_app *app = bk_app_new();
@@ -295,6 +418,13 @@ int main(int argc, char **argv)
     rc |= bk_get(app, "/longkey", longkey);
     rc |= bk_get(app, "/status", status_handler);
     rc |= bk_get(app, "/header-ops", header_ops);
+    rc |= bk_route_with(app, BK_GET, "/blocking", blocking_route, &(bk_route_opts){.blocking = 1});
+    rc |= bk_get(app, "/offload", offload);
+    rc |= bk_route_with(app, BK_GET, "/deadline", deadline, &(bk_route_opts){.timeout_ms = 100});
+    rc |= bk_route_with(app, BK_GET, "/deadline-blocking", blocking_route,
+                        &(bk_route_opts){.blocking = 1, .timeout_ms = 100});
+    rc |= bk_get(app, "/gather", gather);
+    rc |= bk_get(app, "/shield", shield);
     if (rc != 0) {
         fprintf(stderr, "test_app: route registration failed\n");
         return 1;

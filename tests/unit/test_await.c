@@ -88,7 +88,7 @@ static void cancel_after_sleep_fired(uv_timer_t *h)
 {
     bk_task *t = h->data;
     CHECK(t->queued); /* the sleep's own timer (same timeout, started first) fired before us */
-    bk__task_cancel(t);
+    bk__task_cancel(t, BK_ECANCELED);
 }
 
 static void test_cancel_after_completion_queued(void)
@@ -121,7 +121,7 @@ static void test_cancel_mid_sleep(void)
     uv_run(&loop, UV_RUN_NOWAIT);
     CHECK(!done);
     uint64_t t0 = uv_hrtime();
-    bk__task_cancel(&p->task);
+    bk__task_cancel(&p->task, BK_ECANCELED);
     while (!done)
         uv_run(&loop, UV_RUN_ONCE);
     CHECK(uv_hrtime() - t0 < 5ull * 1000 * 1000 * 1000); /* not the minute */
@@ -153,9 +153,10 @@ static void on_job_done(uv_timer_t *h)
     uv_close((uv_handle_t *)h, free_job);
 }
 
-static void cancel_job(bk__op *op)
+static int cancel_job(bk__op *op)
 {
     ((job *)op)->cancelled = 1; /* keeps running, frees itself */
+    return BK__CANCEL_DETACH;
 }
 
 typedef struct job_task {
@@ -200,7 +201,7 @@ static void test_operation_outlives_task(void)
     jt->done_flag = &done;
     CHECK(bk__task_start(&sched, &jt->task, run_job, jt, on_job_task_done) == 0);
     job *j = jt->job;
-    bk__task_cancel(&jt->task);
+    bk__task_cancel(&jt->task, BK_ECANCELED);
     CHECK(j->cancelled);
     CHECK(j->op.task == NULL); /* detached before the hook ran */
     while (!done)
@@ -218,9 +219,10 @@ typedef struct two_ops {
     int step;
 } two_ops;
 
-static void no_cancel(bk__op *op)
+static int no_cancel(bk__op *op)
 {
     (void)op;
+    return BK__CANCEL_DETACH;
 }
 
 static void await_twice(bk_task *t, void *arg)
@@ -274,7 +276,7 @@ static void test_await_after_cancel_and_misuse(void)
     int results[3] = {1, 1, 0};
     memset(&task, 0, sizeof(task));
     CHECK(bk__task_start(&sched, &task, sleep_twice_after_cancel, results, on_race_done) == 0);
-    bk__task_cancel(&task);
+    bk__task_cancel(&task, BK_ECANCELED);
     uv_run(&loop, UV_RUN_NOWAIT);
     CHECK(results[0] == BK_ECANCELED);
     CHECK(results[1] == BK_ECANCELED);
