@@ -79,6 +79,15 @@ struct bk_task {
     void (*describe)(const bk_task *t, char *buf, size_t size);
 };
 
+/* Per-worker services that awaiting functions reach through their task's scheduler. Each is
+ * a subsystem of the app (app.h) whose per-worker init puts its state here; unit tests may set
+ * them on a bare scheduler. */
+typedef enum bk__service {
+    BK__SVC_FETCH, /* outbound HTTP: the worker's curl multi handle (src/client) */
+    BK__SVC_DB,    /* databases: the worker's pools, one per bk_db (src/db) */
+    BK__SVC_COUNT
+} bk__service;
+
 /* A worker's tasks: their coroutine pool and the queue of tasks due to resume. */
 struct bk__sched {
     uv_loop_t *loop;
@@ -89,6 +98,7 @@ struct bk__sched {
     size_t live;             /* tasks started and not finished */
     void *owner;             /* whoever runs tasks on it (the worker's request pipeline) */
     bk__pool_port *blocking; /* where bk_run_blocking sends jobs; NULL: it answers BK_EINVAL */
+    void *services[BK__SVC_COUNT];
 };
 
 /* Sets up a scheduler on `loop` (its handles stay unreferenced until tasks are due). Returns 0
