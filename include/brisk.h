@@ -46,15 +46,18 @@ extern "C" {
  * the ones below are those brisk itself returns. */
 enum {
     BK_OK = 0,
-    BK_ENOENT = -2,      /* no such header / parameter */
-    BK_EAGAIN = -11,     /* resource temporarily unavailable (a thread could not start) */
-    BK_ENOMEM = -12,     /* out of memory */
-    BK_EEXIST = -17,     /* a route with this method and pattern is already registered */
-    BK_EINVAL = -22,     /* bad argument (malformed route pattern, bad flag value, ...) */
-    BK_ERANGE = -34,     /* a value does not fit the requested type */
-    BK_EADDRINUSE = -98, /* the address to listen on is taken */
-    BK_ETIMEDOUT = -110, /* a timeout or deadline passed */
-    BK_ECANCELED = -125, /* the task was cancelled: its client went away or the server stops */
+    BK_ENOENT = -2,         /* no such header / parameter */
+    BK_EAGAIN = -11,        /* resource temporarily unavailable (a thread could not start) */
+    BK_ENOMEM = -12,        /* out of memory */
+    BK_EEXIST = -17,        /* a route with this method and pattern is already registered */
+    BK_EINVAL = -22,        /* bad argument (malformed route pattern, bad flag value, ...) */
+    BK_ERANGE = -34,        /* a value does not fit the requested type */
+    BK_EADDRINUSE = -98,    /* the address to listen on is taken */
+    BK_ECONNRESET = -104,   /* the connection was lost mid-operation (a database went away) */
+    BK_ETIMEDOUT = -110,    /* a timeout or deadline passed */
+    BK_ECONNREFUSED = -111, /* could not connect (a database or upstream is down) */
+    BK_ECANCELED = -125,    /* the task was cancelled: its client went away or the server stops */
+    BK_EQUERY = -4000,      /* the database refused the query: bk_rows_error() says why */
 };
 
 /* A short English description of a BK_E* code (or any negated errno), for logs and messages. */
@@ -369,6 +372,102 @@ BK_EXTERN int bk_group_size(const bk_group *g);
  * waits for them to return — that code. A group never waited for is cancelled and
  * waited for when the parent returns. */
 BK_EXTERN int bk_group_wait(bk_group *g, int *results);
+
+/* ---- databases ------------------------------------------------------------------------ */
+
+/* A database the app uses: PostgreSQL ("postgresql://user:pw@host:port/db?pool=2") or SQLite
+ * ("sqlite:///path/app.db", "sqlite://:memory:"). Every worker gets its own connections when it
+ * starts; queries of concurrent requests on a PostgreSQL connection are pipelined. */
+typedef struct bk_db bk_db;
+/* A query's result: rows of typed values, or the database's error. Free with bk_rows_free. */
+typedef struct bk_rows bk_rows;
+/* A transaction: a connection pinned to one task until commit or rollback. */
+typedef struct bk_tx bk_tx;
+
+/* Types of query parameters and result values. */
+typedef enum bk_db_type { BK_DB_NULL, BK_DB_INT, BK_DB_FLOAT, BK_DB_TEXT, BK_DB_BOOL } bk_db_type;
+
+/* A query parameter ($1, $2... in the SQL, for both databases). Build with the macros below. */
+typedef struct bk_db_value {
+    bk_db_type type;
+    int64_t i;     /* BK_DB_INT, BK_DB_BOOL */
+    double f;      /* BK_DB_FLOAT */
+    const char *s; /* BK_DB_TEXT: `len` bytes, or NUL-terminated when len is (size_t)-1 */
+    size_t len;
+} bk_db_value;
+#define BK_DB_INTV(x)   ((bk_db_value){.type = BK_DB_INT, .i = (x)})
+#define BK_DB_FLOATV(x) ((bk_db_value){.type = BK_DB_FLOAT, .f = (x)})
+#define BK_DB_TEXTV(x)  ((bk_db_value){.type = BK_DB_TEXT, .s = (x), .len = (size_t)-1})
+#define BK_DB_BOOLV(x)  ((bk_db_value){.type = BK_DB_BOOL, .i = !!(x)})
+#define BK_DB_NULLV     ((bk_db_value){.type = BK_DB_NULL})
+
+/* One statement of a batch (bk_db_query_many). */
+typedef struct bk_db_stmt {
+    const char *sql;
+    int nparams;
+    const bk_db_value *params;
+} bk_db_stmt;
+
+/* Declares a database for `app` (before it is served): `url`, or $DATABASE_URL when NULL, or
+ * "sqlite:///brisk.db" when that is unset too. Connections open on each worker at start-up.
+ * Returns 0 with `*db` set (owned by the app), BK_EINVAL for a URL brisk cannot use (after
+ * logging why), or BK_ENOMEM. */
+BK_EXTERN int bk_db_open(bk_app *app, const char *url, bk_db **db);
+/* The database's kind: "postgresql" or "sqlite". */
+BK_EXTERN const char *bk_db_kind(const bk_db *db);
+
+/* Runs `sql` with `nparams` parameters and suspends `task` until its rows are there. Statements
+ * are prepared once per connection, by their text. Returns 0 with `*rows` set; BK_EQUERY with
+ * `*rows` holding the error (free it too); BK_ECONNREFUSED / BK_ECONNRESET when the database is
+ * down (answer 503: brisk reconnects in the background); or the codes of bk_task_sleep. When
+ * the task is cancelled, a shared connection's query still completes on the server and its
+ * result is dropped; a transaction's is cancelled on the server. */
+BK_EXTERN int bk_db_query(bk_task *task, bk_db *db, const char *sql, int nparams,
+                          const bk_db_value *params, bk_rows **rows);
+/* Runs `n` statements sent together (one round trip on PostgreSQL), each in its own implicit
+ * transaction, and waits for all: rows[i] gets statement i's result or error. Returns 0 when
+ * all succeeded, BK_EQUERY when one failed (every rows[i] is set), or the other codes of
+ * bk_db_query (no rows[i] set). */
+BK_EXTERN int bk_db_query_many(bk_task *task, bk_db *db, int n, const bk_db_stmt *stmts,
+                               bk_rows **rows);
+
+/* Starts a transaction on a connection pinned to `task`. It must end with bk_tx_commit or
+ * bk_tx_rollback; a task that returns without is rolled back. Returns 0 with `*tx` set, or the
+ * codes of bk_db_query. */
+BK_EXTERN int bk_db_begin(bk_task *task, bk_db *db, bk_tx **tx);
+/* bk_db_query inside the transaction. */
+BK_EXTERN int bk_tx_query(bk_task *task, bk_tx *tx, const char *sql, int nparams,
+                          const bk_db_value *params, bk_rows **rows);
+/* Commits (or rolls back) and releases the connection; `tx` is freed either way. Returns 0,
+ * BK_EQUERY when the commit failed (the transaction was rolled back), or the codes of
+ * bk_db_query. */
+BK_EXTERN int bk_tx_commit(bk_task *task, bk_tx *tx);
+BK_EXTERN int bk_tx_rollback(bk_task *task, bk_tx *tx);
+
+/* The number of rows and of columns. */
+BK_EXTERN int bk_rows_count(const bk_rows *rows);
+BK_EXTERN int bk_rows_columns(const bk_rows *rows);
+/* Rows an INSERT, UPDATE or DELETE changed. */
+BK_EXTERN int64_t bk_rows_affected(const bk_rows *rows);
+/* Column `col`'s name, or NULL; the index of the column named `name`, or BK_ENOENT. */
+BK_EXTERN const char *bk_rows_name(const bk_rows *rows, int col);
+BK_EXTERN int bk_rows_column(const bk_rows *rows, const char *name);
+/* The type of a value (BK_DB_NULL for NULL and for a row or column out of range). */
+BK_EXTERN bk_db_type bk_rows_type(const bk_rows *rows, int row, int col);
+/* A value as an integer / float / bool. Return 0, BK_ENOENT for NULL or out of range, BK_EINVAL
+ * when the value is not of a compatible type, BK_ERANGE when it does not fit. */
+BK_EXTERN int bk_rows_int(const bk_rows *rows, int row, int col, int64_t *out);
+BK_EXTERN int bk_rows_float(const bk_rows *rows, int row, int col, double *out);
+BK_EXTERN int bk_rows_bool(const bk_rows *rows, int row, int col, int *out);
+/* A value as text (any type but NULL, as the database prints it), NUL-terminated and living as
+ * long as `rows`; NULL for NULL or out of range. `len` may be NULL. */
+BK_EXTERN const char *bk_rows_text(const bk_rows *rows, int row, int col, size_t *len);
+/* For a failed query: the database's message and its SQLSTATE ("23505": unique violation,
+ * "42601": syntax error); NULL when the query succeeded. */
+BK_EXTERN const char *bk_rows_error(const bk_rows *rows);
+BK_EXTERN const char *bk_rows_sqlstate(const bk_rows *rows);
+/* Frees the rows (NULL is fine). */
+BK_EXTERN void bk_rows_free(bk_rows *rows);
 
 /* A cleanup to run when the request ends, however it ends (answered, cancelled, failed): use it
  * for everything a handler acquires, so a client that leaves mid-await leaks nothing. Deferred

@@ -1,5 +1,6 @@
 /* The application: its routes and subsystems. */
 #include "app/app.h"
+#include "db/db.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ void bk_app_free(bk_app *app)
     if (!app)
         return;
     bk__router_free(app->router);
+    bk__db_free_all(app);
     free(app->subsystems);
     free(app);
 }

@@ -34,6 +34,8 @@ typedef struct bk__subsystem {
 
 struct bk_app {
     bk__router *router;
+    struct bk_db *dbs; /* declared with bk_db_open, most recent first */
+    int ndbs;
     bk__subsystem *subsystems; /* in the order they were added: set up in it, closed in reverse */
     int nsubsystems;
 };

@@ -102,7 +102,6 @@ static void run_handler(bk_task *t, void *arg)
     }
 }
 
-
 static void describe_handler(const bk_task *t, char *buf, size_t size)
 {
     bk_req *req = req_of(t);

@@ -86,6 +86,33 @@ static void task_main(void *arg)
     while (t->groups)
         bk__group_close(t->groups);
     bk__task_clear_timeout(t);
+    t->shield++; /* what a cleanup awaits (a ROLLBACK) completes, unless the server aborts */
+    while (t->cleanups) {
+        bk__cleanup *c = t->cleanups;
+        bk__task_remove_cleanup(t, c);
+        c->run(t, c);
+    }
+    t->shield--;
+}
+
+void bk__task_add_cleanup(bk_task *t, bk__cleanup *c)
+{
+    c->prev = NULL;
+    c->next = t->cleanups;
+    if (t->cleanups)
+        t->cleanups->prev = c;
+    t->cleanups = c;
+}
+
+void bk__task_remove_cleanup(bk_task *t, bk__cleanup *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        t->cleanups = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
 }
 
 /* The task's function returned: give its coroutine back. */
@@ -116,6 +143,7 @@ static int task_prepare(bk__sched *s, bk_task *t, bk__task_fn fn, void *arg,
     t->shield = 0;
     t->deadline = NULL;
     t->groups = NULL;
+    t->cleanups = NULL;
     t->fn = fn;
     t->arg = arg;
     t->on_done = on_done;

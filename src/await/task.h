@@ -53,6 +53,15 @@ struct bk__op {
 
 typedef void (*bk__task_fn)(bk_task *t, void *arg);
 
+/* Something a task holds that must be released when its function returns, however it returns
+ * (a transaction to roll back). Embedded in what it releases. `run` is called on the task's
+ * coroutine in a shielded section, so it may await even when the task was cancelled. */
+typedef struct bk__cleanup bk__cleanup;
+struct bk__cleanup {
+    void (*run)(bk_task *t, bk__cleanup *c);
+    bk__cleanup *prev, *next;
+};
+
 struct bk_task {
     bk__sched *sched;
     bk__coro *coro;    /* while the task runs or awaits */
@@ -69,6 +78,7 @@ struct bk_task {
     uint16_t shield;   /* bk_shield_begin depth: a cancellation waits until it is 0 */
     bk__deadline *deadline;  /* bk_task_timeout's timer, NULL when none is set */
     struct bk_group *groups; /* groups of children not yet waited for */
+    bk__cleanup *cleanups;   /* run when `fn` returns, most recent first */
     bk_task *next_ready;
     bk__task_fn fn;
     void *arg;
@@ -134,6 +144,9 @@ int bk__task_await(bk_task *t, bk__op *op, int (*cancel)(bk__op *op));
 int bk__task_may_await(const bk_task *t);
 /* Delivers an operation's result (on the loop). A detached or stale op is ignored. */
 void bk__op_complete(bk__op *op, int result);
+/* Registers / unregisters a cleanup of `t` (see bk__cleanup). */
+void bk__task_add_cleanup(bk_task *t, bk__cleanup *c);
+void bk__task_remove_cleanup(bk_task *t, bk__cleanup *c);
 /* Ends `t`'s await in progress early through its op's cancel hook (its flags say why). */
 void bk__task_interrupt(bk_task *t);
 

@@ -28,8 +28,7 @@ static void on_deadline(uv_timer_t *h)
     d->fire(d->task);
 }
 
-bk__deadline *bk__deadline_start(uv_loop_t *loop, bk_task *t, uint64_t ms,
-                                 void (*fire)(bk_task *t))
+bk__deadline *bk__deadline_start(uv_loop_t *loop, bk_task *t, uint64_t ms, void (*fire)(bk_task *t))
 {
     bk__deadline *d = malloc(sizeof(*d));
     if (!d)

@@ -24,6 +24,14 @@ const char *bk_strerror(int err)
         return "resource temporarily unavailable";
     case BK_EADDRINUSE:
         return "address already in use";
+    case BK_ETIMEDOUT:
+        return "timed out";
+    case BK_ECONNREFUSED:
+        return "connection refused";
+    case BK_ECONNRESET:
+        return "connection lost";
+    case BK_EQUERY:
+        return "the database refused the query";
     default:
         /* any other negated errno (from libuv or the system): glibc's strerror returns a
          * constant string for every valid code, so it is safe from any thread */
