@@ -25,11 +25,13 @@ typedef struct db_worker {
 
 /* The backends brisk is built with, by URL scheme. */
 static const bk__db_backend *const backends[] = {
-    NULL, /* keeps the table non-empty */
+    &bk__pg_backend, NULL, /* keeps the table non-empty */
 };
 
 static const bk__db_backend *backend_for(const char *url)
 {
+    if (strncmp(url, "postgres://", 11) == 0)
+        return &bk__pg_backend;
     for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
         if (!backends[i])
             continue;

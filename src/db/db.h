@@ -33,10 +33,11 @@ struct bk__db_query {
     const bk_db_stmt *stmts; /* valid until the op completes or is cancelled */
     bk_rows **rows;          /* out: one per statement, set by the backend */
     bk__db_pin pin;
-    bk_tx *tx;     /* BK__DB_IN_TX / BK__DB_END: the transaction; BEGIN: set here */
-    void *state;   /* the worker's state of `db` */
-    int submitted; /* the backend took it */
-    int result;    /* 0, BK_EQUERY, BK_ECONNREFUSED...: what op completes with */
+    bk_tx *tx;          /* BK__DB_IN_TX / BK__DB_END: the transaction; BEGIN: set here */
+    void *state;        /* the worker's state of `db` */
+    int submitted;      /* the backend took it */
+    void *backend_call; /* the backend's record of it, for cancel */
+    int result;         /* 0, BK_EQUERY, BK_ECONNREFUSED...: what op completes with */
 };
 
 /* A transaction: the backend's pinned connection, released by COMMIT or ROLLBACK, or by the

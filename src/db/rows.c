@@ -5,7 +5,6 @@
 #include "db/db.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -242,8 +241,10 @@ int bk_rows_int(const bk_rows *rows, int row, int col, int64_t *out)
     }
     if (c->type == BK_DB_FLOAT) { /* an integral float (SQLite's REAL 3.0) is fine */
         double f = c->v.f;
-        if (f != floor(f) || !(f >= -9223372036854775808.0 && f < 9223372036854775808.0))
-            return f != f || f != floor(f) ? BK_EINVAL : BK_ERANGE;
+        if (!(f >= -9223372036854775808.0 && f < 9223372036854775808.0))
+            return f != f ? BK_EINVAL : BK_ERANGE; /* NaN, or beyond int64 */
+        if ((double)(int64_t)f != f)
+            return BK_EINVAL; /* has a fraction */
         *out = (int64_t)f;
         return 0;
     }

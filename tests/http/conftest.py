@@ -46,14 +46,34 @@ def spawn(tmp_path):
     Every server it started is stopped (SIGTERM, SIGKILL after 10 s) at teardown."""
     servers = []
 
-    def _spawn(name, *args, wait=True, **kw):
+    def _spawn(name, *args, wait=True, expect_crash=False, **kw):
         server = Server(name, args, workdir=tmp_path, **kw)
+        server.expect_crash = expect_crash  # its sanitizer report is the point of the test
         servers.append(server)
         return server.start(wait=wait)
 
     yield _spawn
+    reports = []
     for server in servers:
         server.stop()
+        report = None if getattr(server, "expect_crash", False) else sanitizer_report(server)
+        if report:
+            reports.append(f"{server.name}: {report}")
+    if reports:
+        pytest.fail("sanitizer reports at exit:\n" + "\n".join(reports), pytrace=False)
+
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def sanitizer_report(server):
+    """The first lines of an ASan/LSan/UBSan report in the server's stderr, or None."""
+    err = server.stderr()
+    for mark in SANITIZER_MARKS:
+        at = err.find(mark)
+        if at >= 0:
+            return err[at:at + 2000]
+    return None
 
 
 def _session_server(tmp_path_factory, name, *args):
@@ -63,6 +83,19 @@ def _session_server(tmp_path_factory, name, *args):
         yield server
     finally:
         server.stop()
+    report = sanitizer_report(server)
+    if report:
+        pytest.fail(f"{name}: sanitizer report at exit:\n{report}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """A PostgreSQL server of the test session (tests/lib/pgserver.py), stopped at the end."""
+    import pgserver
+
+    server = pgserver.start_server()
+    yield server
+    server.destroy()
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ def test_moderate_recursion_works_with_small_stack(spawn):
 
 
 def test_stack_overflow_kills_process_loudly(spawn):
-    server = spawn("test_app", "--stack-size", "65536")
+    server = spawn("test_app", "--stack-size", "65536", expect_crash=True)
     assert get_json(server.port, "/recurse?depth=10") == {"depth": 10}
     with RawConn(server.port, timeout=5) as c:
         c.send(build_request("GET", "/recurse?depth=1000"))

@@ -150,8 +150,10 @@ class Server:
     in its own session so a terminal's Ctrl-C reaches only the caller. Subclasses may override
     `fail` (the pytest fixtures turn it into pytest.fail)."""
 
-    def __init__(self, path, args=(), workdir=None, port=None, host_args=True, prefix=(), new_session=False):
+    def __init__(self, path, args=(), workdir=None, port=None, host_args=True, prefix=(), new_session=False,
+                 env=None):
         self.name = Path(path).name
+        self.env = {**os.environ, **env} if env else None  # extra environment (DATABASE_URL)
         self.port = port if port is not None else free_port()
         self.argv = [*map(str, prefix), str(path)]
         if host_args:
@@ -172,7 +174,7 @@ class Server:
     def start(self, wait=True, timeout=STARTUP_TIMEOUT):
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                         start_new_session=self.new_session)
+                                         start_new_session=self.new_session, env=self.env)
         if wait:
             self.wait_started(timeout)
         return self

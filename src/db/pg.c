@@ -1,0 +1,789 @@
+/* The PostgreSQL backend: calls, routing over shared and pinned connections, sending statements
+ * in pipeline mode, and decoding results into bk_rows. See pg.h. */
+#include "db/pg.h"
+#include "util/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_SHARED               2
+#define DEFAULT_PINNED               4
+#define DEFAULT_STATEMENT_TIMEOUT_MS 30000
+
+/* ---- the URL: libpq's, minus brisk's own parameters ---- */
+
+typedef struct pg_opts {
+    int shared, pinned;
+    long statement_timeout_ms;
+} pg_opts;
+
+/* Splits brisk's parameters (pool, pinned, statement_timeout) off the URL's query string and
+ * returns the rest as libpq's conninfo (malloc'd), or NULL after logging why. */
+static char *split_url(const char *url, pg_opts *o)
+{
+    *o = (pg_opts){DEFAULT_SHARED, DEFAULT_PINNED, DEFAULT_STATEMENT_TIMEOUT_MS};
+    char *out = malloc(strlen(url) + 1);
+    if (!out)
+        return NULL;
+    const char *q = strchr(url, '?');
+    size_t base = q ? (size_t)(q - url) : strlen(url);
+    memcpy(out, url, base);
+    out[base] = '\0';
+    char sep = '?';
+    for (const char *p = q ? q + 1 : NULL; p && *p;) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        long v;
+        char tail;
+        if (sscanf(p, "pool=%ld%c", &v, &tail) >= 1 && (tail == '&' || !amp) && v >= 1 && v <= 64)
+            o->shared = (int)v;
+        else if (sscanf(p, "pinned=%ld%c", &v, &tail) >= 1 && v >= 0 && v <= 256)
+            o->pinned = (int)v;
+        else if (sscanf(p, "statement_timeout=%ld%c", &v, &tail) >= 1 && v >= 0)
+            o->statement_timeout_ms = v;
+        else if (strncmp(p, "pool=", 5) == 0 || strncmp(p, "pinned=", 7) == 0 ||
+                 strncmp(p, "statement_timeout=", 18) == 0) {
+            bk__log(BK_LOG_ERROR, "database URL: bad value in '%.*s'", (int)len, p);
+            free(out);
+            return NULL;
+        } else {
+            size_t n = strlen(out);
+            out[n] = sep;
+            memcpy(out + n + 1, p, len);
+            out[n + 1 + len] = '\0';
+            sep = '&';
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return out;
+}
+
+static int pg_check_url(const char *url)
+{
+    pg_opts o;
+    char *conninfo = split_url(url, &o);
+    if (!conninfo)
+        return BK_EINVAL;
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
+    free(conninfo);
+    if (!opts) {
+        bk__log(BK_LOG_ERROR, "database URL: %s", err ? err : "out of memory");
+        PQfreemem(err);
+        return BK_EINVAL;
+    }
+    PQconninfoFree(opts);
+    return 0;
+}
+
+/* ---- the worker's state ---- */
+
+static void conn_init(pg_state *st, pg_conn *c, int pinned)
+{
+    memset(c, 0, sizeof(*c));
+    c->st = st;
+    c->fd = -1;
+    c->pinned = pinned;
+}
+
+static int pg_open(bk_db *db, uv_loop_t *loop, void **out)
+{
+    pg_state *st = calloc(1, sizeof(*st));
+    if (!st)
+        return BK_ENOMEM;
+    pg_opts o;
+    st->db = db;
+    st->loop = loop;
+    st->conninfo = split_url(db->url, &o);
+    st->nshared = o.shared;
+    st->npinned_max = o.pinned;
+    st->statement_timeout_ms = o.statement_timeout_ms;
+    st->shared = calloc((size_t)o.shared, sizeof(pg_conn));
+    st->pinned = calloc((size_t)o.pinned + 1, sizeof(pg_conn));
+    if (!st->conninfo || !st->shared || !st->pinned) {
+        free(st->conninfo);
+        free(st->shared);
+        free(st->pinned);
+        free(st);
+        return BK_ENOMEM;
+    }
+    for (int i = 0; i < st->nshared; i++)
+        conn_init(st, &st->shared[i], 0);
+    for (int i = 0; i < st->npinned_max; i++)
+        conn_init(st, &st->pinned[i], 1);
+    for (int i = 0; i < st->nshared; i++) /* a server that is down is logged, not fatal */
+        bk__pg_conn_start(&st->shared[i]);
+    *out = st;
+    return 0;
+}
+
+static void pg_drain(void *state)
+{
+    ((pg_state *)state)->draining = 1;
+}
+
+/* Busy while a task still waits for an answer; calls left by cancelled tasks do not count
+ * (close drops them). */
+static int pg_busy(void *state)
+{
+    const pg_state *st = state;
+    return st->inflight > 0;
+}
+
+static void fail_queue(pg_call **head, pg_call **tail, int err)
+{
+    while (*head) {
+        pg_call *call = *head;
+        *head = call->next;
+        call->next = NULL;
+        for (int i = call->done; i < call->n; i++)
+            bk__pg_call_fail(call, err);
+    }
+    *tail = NULL;
+}
+
+static void pg_close(void *state)
+{
+    pg_state *st = state;
+    fail_queue(&st->queue_head, &st->queue_tail, BK_ECANCELED);
+    fail_queue(&st->pin_head, &st->pin_tail, BK_ECANCELED);
+    for (int i = 0; i < st->nshared; i++)
+        bk__pg_conn_close(&st->shared[i]);
+    for (int i = 0; i < st->npinned_max; i++)
+        bk__pg_conn_close(&st->pinned[i]);
+    free(st->shared);
+    free(st->pinned);
+    free(st->conninfo);
+    free(st);
+}
+
+/* ---- calls ---- */
+
+static pg_call *call_new(pg_state *st, bk__db_query *q, int n, bk__db_pin pin, bk_tx *tx)
+{
+    pg_call *call = calloc(1, sizeof(*call) + (size_t)n * sizeof(bk_rows *));
+    if (!call)
+        return NULL;
+    call->q = q;
+    call->st = st;
+    call->n = n;
+    call->pin = pin;
+    call->tx = tx;
+    call->rows = (bk_rows **)(call + 1);
+    st->inflight += q != NULL;
+    return call;
+}
+
+static void lend(pg_conn *c, bk_tx *tx)
+{
+    c->tx = tx;
+    if (tx)
+        tx->conn = c;
+}
+
+static void send_internal_rollback(pg_conn *c);
+static void dispatch_pinned(pg_state *st);
+
+/* Every statement of `call` has its result: hand them over, or drop them. */
+static void call_finish(pg_call *call)
+{
+    pg_state *st = call->st;
+    bk__db_query *q = call->q;
+    pg_conn *c = call->conn;
+    int ok = call->result == 0;
+    if (call->pin == BK__DB_BEGIN && c) {
+        if (!q && ok)
+            send_internal_rollback(c); /* its task left: nobody will end this transaction */
+        else if (!ok)
+            lend(c, NULL);
+    }
+    if (call->pin == BK__DB_END && c) {
+        lend(c, NULL);
+        dispatch_pinned(st);
+    }
+    if (q) {
+        for (int i = 0; i < call->n; i++)
+            q->rows[i] = call->rows[i];
+        q->result = call->result;
+        st->inflight--;
+        bk__op_complete(&q->op, call->result);
+    } else {
+        for (int i = 0; i < call->n; i++)
+            bk_rows_free(call->rows[i]);
+    }
+    free(call);
+}
+
+/* Statement `index` of `call` is answered (its rows set, or an error). */
+static void statement_done(pg_call *call, int index)
+{
+    if (!call)
+        return; /* a setup statement */
+    bk_rows *r = call->rows[index];
+    if (!r || bk_rows_error(r)) {
+        if (!call->result)
+            call->result = BK_EQUERY;
+        if (!r)
+            call->rows[index] = bk__rows_error("no result from the server", NULL);
+    }
+    if (++call->done == call->n)
+        call_finish(call);
+}
+
+void bk__pg_call_fail(pg_call *call, int err)
+{
+    if (!call)
+        return;
+    if (!call->result || call->result == BK_EQUERY)
+        call->result = err;
+    if (++call->done == call->n) {
+        for (int i = 0; i < call->n; i++) { /* a transport failure: no rows at all */
+            bk_rows_free(call->rows[i]);
+            call->rows[i] = NULL;
+        }
+        if (call->pin == BK__DB_BEGIN || call->pin == BK__DB_END)
+            call->conn = NULL; /* the connection is being torn down: nothing to release */
+        if (call->tx && call->tx->conn && call->pin != BK__DB_IN_TX) {
+            lend(call->tx->conn, NULL);
+            call->tx->conn = NULL;
+        }
+        call_finish(call);
+    }
+}
+
+/* ---- sending ---- */
+
+static uint32_t hash_sql(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+/* The cache slot of `sql` on `c`, -1 when not prepared there. */
+static int find_stmt(const pg_conn *c, const char *sql, uint32_t h)
+{
+    for (int i = 0; i < c->nstmts; i++)
+        if (c->stmts[i].hash == h && c->stmts[i].sql && strcmp(c->stmts[i].sql, sql) == 0)
+            return i;
+    return -1;
+}
+
+void bk__pg_conn_forget_stmts(pg_conn *c)
+{
+    for (int i = 0; i < c->nstmts; i++)
+        free(c->stmts[i].sql);
+    c->nstmts = 0;
+}
+
+/* Parameters as libpq's text values, in `buf` (each NUL-terminated). */
+static int params_text(const bk_db_stmt *s, bk_buf *buf, const char **values)
+{
+    size_t offs[64];
+    if (s->nparams > 64)
+        return BK_EINVAL;
+    buf->len = 0;
+    for (int i = 0; i < s->nparams; i++) {
+        const bk_db_value *v = &s->params[i];
+        char num[40];
+        const char *text = num;
+        size_t len;
+        switch (v->type) {
+        case BK_DB_NULL:
+            offs[i] = SIZE_MAX;
+            continue;
+        case BK_DB_INT:
+            len = (size_t)snprintf(num, sizeof(num), "%lld", (long long)v->i);
+            break;
+        case BK_DB_FLOAT:
+            len = (size_t)snprintf(num, sizeof(num), "%.17g", v->f);
+            break;
+        case BK_DB_BOOL:
+            len = (size_t)snprintf(num, sizeof(num), "%s", v->i ? "t" : "f");
+            break;
+        case BK_DB_TEXT:
+            text = v->s ? v->s : "";
+            len = v->len == (size_t)-1 || !v->s ? strlen(text) : v->len;
+            if (memchr(text, '\0', len)) /* text parameters cannot carry NUL on the wire */
+                return BK_EINVAL;
+            break;
+        default:
+            return BK_EINVAL;
+        }
+        offs[i] = buf->len;
+        if (bk_buf_append(buf, text, len) || bk_buf_append(buf, "", 1))
+            return BK_ENOMEM;
+    }
+    for (int i = 0; i < s->nparams; i++)
+        values[i] = offs[i] == SIZE_MAX ? NULL : buf->data + offs[i];
+    return 0;
+}
+
+/* Sends statement `index` of `call` with its Sync, preparing it first when it is new on `c`. */
+static int send_statement(pg_conn *c, pg_call *call, int index, const bk_db_stmt *s)
+{
+    const char *values[64];
+    bk_buf buf = {0};
+    int err = params_text(s, &buf, values);
+    if (err) {
+        bk_buf_free(&buf);
+        return err;
+    }
+    uint32_t h = hash_sql(s->sql);
+    int slot = find_stmt(c, s->sql, h);
+    char name[16];
+    int ok = 1;
+    if (slot < 0 && c->nstmts < PG_STMT_CACHE) {
+        slot = c->nstmts;
+        c->stmts[slot] = (pg_stmt){strdup(s->sql), h, s->nparams};
+        snprintf(name, sizeof(name), "bk%d", slot);
+        ok = c->stmts[slot].sql && PQsendPrepare(c->pg, name, s->sql, s->nparams, NULL) == 1 &&
+             bk__pg_expect(c, (pg_expect){EXPECT_PREPARE, call, index, slot}) == 0;
+        if (c->stmts[slot].sql)
+            c->nstmts++;
+    }
+    if (ok && slot >= 0) {
+        snprintf(name, sizeof(name), "bk%d", slot);
+        ok = PQsendQueryPrepared(c->pg, name, s->nparams, values, NULL, NULL, 0) == 1;
+    } else if (ok) { /* cache full: an unnamed statement */
+        ok = PQsendQueryParams(c->pg, s->sql, s->nparams, NULL, values, NULL, NULL, 0) == 1;
+    }
+    bk_buf_free(&buf);
+    ok = ok && bk__pg_expect(c, (pg_expect){EXPECT_QUERY, call, index, -1}) == 0 &&
+         PQpipelineSync(c->pg) == 1 &&
+         bk__pg_expect(c, (pg_expect){EXPECT_SYNC, call, index, -1}) == 0;
+    return ok ? 0 : BK_ECONNRESET;
+}
+
+/* Sends every statement of `call` on `c`. On a failure the connection is torn down, which
+ * fails the statements already sent; the others fail here. */
+static void send_call(pg_conn *c, pg_call *call)
+{
+    call->conn = c;
+    call->sent = 1;
+    const bk__db_query *q = call->q;
+    for (int i = 0; i < call->n; i++) {
+        const bk_db_stmt *s = q ? &q->stmts[i] : &(bk_db_stmt){"ROLLBACK", 0, NULL};
+        int err = send_statement(c, call, i, s);
+        if (err == BK_EINVAL) { /* this statement only: a bad parameter */
+            call->rows[i] = bk__rows_error("a text parameter contains a NUL byte, or more than "
+                                           "64 parameters",
+                                           "22023");
+            if (bk__pg_expect(c, (pg_expect){EXPECT_SYNC, call, i, -1}) != 0 ||
+                PQpipelineSync(c->pg) != 1)
+                err = BK_ECONNRESET;
+            else
+                continue;
+        }
+        if (err) {
+            char why[160];
+            snprintf(why, sizeof(why), "cannot send a query: %s", PQerrorMessage(c->pg));
+            why[strcspn(why, "\n")] = '\0';
+            for (int j = i + 1; j < call->n; j++)
+                bk__pg_call_fail(call, BK_ECONNRESET);
+            bk__pg_conn_fail(c, BK_ECONNRESET, why);
+            return;
+        }
+    }
+    bk__pg_conn_flush(c);
+}
+
+static void send_internal_rollback(pg_conn *c)
+{
+    pg_call *call = call_new(c->st, NULL, 1, BK__DB_END, NULL);
+    if (!call) { /* no memory even for this: drop the session instead of leaving it open */
+        bk__pg_conn_fail(c, BK_ENOMEM, "out of memory ending a transaction");
+        lend(c, NULL);
+        return;
+    }
+    send_call(c, call);
+}
+
+/* A READY shared connection, round robin; NULL when none. */
+static pg_conn *pick_shared(pg_state *st)
+{
+    for (int i = 0; i < st->nshared; i++) {
+        pg_conn *c = &st->shared[(st->next_shared + (unsigned)i) % (unsigned)st->nshared];
+        if (c->status == CONN_READY) {
+            st->next_shared = (unsigned)(c - st->shared) + 1;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* Nonzero when one of `n` connections may still come up soon (connecting for the first time
+ * since it last worked): calls wait for it instead of failing at once. */
+static int may_come_up(const pg_conn *conns, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!conns[i].failed && conns[i].status == CONN_CONNECTING)
+            return 1;
+    return 0;
+}
+
+static void enqueue(pg_call **head, pg_call **tail, pg_call *call)
+{
+    call->next = NULL;
+    if (*tail)
+        (*tail)->next = call;
+    else
+        *head = call;
+    *tail = call;
+}
+
+/* A free pinned connection for a BEGIN: a ready one not lent, else one started now. */
+static pg_conn *pick_pinned(pg_state *st, int *starting)
+{
+    *starting = 0;
+    for (int i = 0; i < st->npinned_max; i++)
+        if (st->pinned[i].status == CONN_READY && !st->pinned[i].tx)
+            return &st->pinned[i];
+    for (int i = 0; i < st->npinned_max; i++) {
+        pg_conn *c = &st->pinned[i];
+        if (c->status == CONN_DOWN && !c->retry) {
+            bk__pg_conn_start(c);
+            *starting = 1;
+            return NULL;
+        }
+    }
+    *starting = may_come_up(st->pinned, st->npinned_max);
+    return NULL;
+}
+
+static void dispatch_pinned(pg_state *st)
+{
+    while (st->pin_head) {
+        int starting;
+        pg_conn *c = pick_pinned(st, &starting);
+        if (!c)
+            return;
+        pg_call *call = st->pin_head;
+        st->pin_head = call->next;
+        if (!st->pin_head)
+            st->pin_tail = NULL;
+        lend(c, call->tx);
+        send_call(c, call);
+    }
+}
+
+static int route_call(pg_state *st, pg_call *call)
+{
+    if (call->pin == BK__DB_SHARED) {
+        pg_conn *c = pick_shared(st);
+        if (c) {
+            send_call(c, call);
+            return 0;
+        }
+        if (!may_come_up(st->shared, st->nshared))
+            return BK_ECONNREFUSED; /* the server is down: fail fast, reconnecting meanwhile */
+        enqueue(&st->queue_head, &st->queue_tail, call);
+        return 0;
+    }
+    if (call->pin == BK__DB_BEGIN) {
+        int starting;
+        pg_conn *c = pick_pinned(st, &starting);
+        if (c) {
+            lend(c, call->tx);
+            send_call(c, call);
+            return 0;
+        }
+        int lent = 0;
+        for (int i = 0; i < st->npinned_max; i++)
+            lent |= st->pinned[i].tx != NULL;
+        if (!lent && !starting)
+            return st->npinned_max ? BK_ECONNREFUSED : BK_EINVAL;
+        enqueue(&st->pin_head, &st->pin_tail, call); /* waits for one to come up or be free */
+        return 0;
+    }
+    pg_conn *c = call->tx ? call->tx->conn : NULL;
+    if (!c || c->status != CONN_READY)
+        return BK_ECONNRESET; /* the transaction's connection broke: the transaction is gone */
+    send_call(c, call);
+    return 0;
+}
+
+static int pg_submit(void *state, bk__db_query *q)
+{
+    pg_state *st = state;
+    pg_call *call = call_new(st, q, q->n, q->pin, q->tx);
+    if (!call)
+        return BK_ENOMEM;
+    q->backend_call = call;
+    int err = route_call(st, call);
+    if (err) {
+        st->inflight--;
+        free(call);
+        q->backend_call = NULL;
+        if (q->pin == BK__DB_END && q->tx && q->tx->conn) { /* nothing to end any more */
+            lend(q->tx->conn, NULL);
+            q->tx->conn = NULL;
+        }
+    }
+    return err;
+}
+
+static int unqueue(pg_call **head, pg_call **tail, pg_call *call)
+{
+    pg_call *prev = NULL;
+    for (pg_call **pp = head; *pp; prev = *pp, pp = &(*pp)->next) {
+        if (*pp != call)
+            continue;
+        *pp = call->next;
+        if (*tail == call)
+            *tail = prev;
+        return 1;
+    }
+    return 0;
+}
+
+/* The task left. A queued call is dropped; a sent one is answered by the server anyway (on a
+ * shared connection other tasks' statements are pipelined with it, so it cannot be cancelled
+ * there), and its results are dropped on arrival. */
+static int pg_cancel(void *state, bk__db_query *q)
+{
+    pg_state *st = state;
+    pg_call *call = q->backend_call;
+    q->backend_call = NULL;
+    if (!call)
+        return BK__CANCEL_DETACH;
+    st->inflight--;
+    call->q = NULL;
+    if (!call->sent && (unqueue(&st->queue_head, &st->queue_tail, call) ||
+                        unqueue(&st->pin_head, &st->pin_tail, call))) {
+        free(call);
+        return BK__CANCEL_DETACH;
+    }
+    if (call->pin == BK__DB_IN_TX && call->tx) /* the transaction goes when its statement ends */
+        call->tx = NULL;
+    return BK__CANCEL_DETACH;
+}
+
+static void pg_release(void *state, bk_tx *tx)
+{
+    (void)state;
+    pg_conn *c = tx->conn;
+    tx->conn = NULL;
+    if (!c)
+        return;
+    if (c->status == CONN_READY)
+        send_internal_rollback(c); /* unlent when its answer comes */
+    else
+        lend(c, NULL);
+}
+
+/* ---- connections coming up and going down ---- */
+
+void bk__pg_conn_down(pg_conn *c)
+{
+    pg_state *st = c->st;
+    if (c->tx) { /* the transaction died with its session */
+        c->tx->conn = NULL;
+        c->tx = NULL;
+    }
+    if (!c->pinned && !pick_shared(st) && !may_come_up(st->shared, st->nshared))
+        fail_queue(&st->queue_head, &st->queue_tail, BK_ECONNREFUSED);
+    if (c->pinned && !may_come_up(st->pinned, st->npinned_max)) {
+        int lent = 0;
+        for (int i = 0; i < st->npinned_max; i++)
+            lent |= st->pinned[i].tx != NULL;
+        if (!lent)
+            fail_queue(&st->pin_head, &st->pin_tail, BK_ECONNREFUSED);
+    }
+}
+
+void bk__pg_conn_ready(pg_conn *c)
+{
+    pg_state *st = c->st;
+    char sql[64];
+    snprintf(sql, sizeof(sql), "SET statement_timeout = %ld", st->statement_timeout_ms);
+    if (PQsendQueryParams(c->pg, sql, 0, NULL, NULL, NULL, NULL, 0) != 1 ||
+        bk__pg_expect(c, (pg_expect){EXPECT_SETUP, NULL, 0, -1}) != 0 ||
+        PQpipelineSync(c->pg) != 1 ||
+        bk__pg_expect(c, (pg_expect){EXPECT_SYNC, NULL, 0, -1}) != 0) {
+        bk__pg_conn_fail(c, BK_ECONNRESET, "cannot set up the session");
+        return;
+    }
+    if (c->pinned) {
+        dispatch_pinned(st);
+    } else {
+        while (st->queue_head && c->status == CONN_READY) {
+            pg_call *call = st->queue_head;
+            st->queue_head = call->next;
+            if (!st->queue_head)
+                st->queue_tail = NULL;
+            send_call(c, call);
+        }
+    }
+    bk__pg_conn_flush(c);
+}
+
+/* The type a column's values are read as, from its type OID (pg_type.dat). */
+static bk_db_type column_type(Oid oid)
+{
+    switch (oid) {
+    case 16: /* bool */
+        return BK_DB_BOOL;
+    case 20: /* int8 */
+    case 21: /* int2 */
+    case 23: /* int4 */
+    case 26: /* oid */
+        return BK_DB_INT;
+    case 700:  /* float4 */
+    case 701:  /* float8 */
+    case 1700: /* numeric: as a double; its exact text stays available */
+        return BK_DB_FLOAT;
+    default:
+        return BK_DB_TEXT;
+    }
+}
+
+/* A result's rows, or NULL when out of memory or when the server sent values that do not
+ * read as their type. */
+static bk_rows *decode_tuples(const PGresult *r)
+{
+    int ncols = PQnfields(r), nrows = PQntuples(r);
+    bk_rows *rows = bk__rows_new(ncols);
+    if (!rows)
+        return NULL;
+    bk_db_type types[ncols > 0 ? ncols : 1];
+    for (int c = 0; c < ncols; c++) {
+        const char *name = PQfname(r, c);
+        types[c] = column_type(PQftype(r, c));
+        if (bk__rows_set_name(rows, c, name, strlen(name)) != 0)
+            goto fail;
+    }
+    for (int i = 0; i < nrows; i++) {
+        if (bk__rows_add_row(rows) != 0)
+            goto fail;
+        for (int c = 0; c < ncols; c++) {
+            if (PQgetisnull(r, i, c))
+                continue;
+            if (bk__rows_set_text(rows, c, types[c], PQgetvalue(r, i, c),
+                                  (size_t)PQgetlength(r, i, c)) != 0)
+                goto fail;
+        }
+    }
+    return rows;
+fail:
+    bk_rows_free(rows);
+    return NULL;
+}
+
+static bk_rows *decode_error(const PGresult *r)
+{
+    const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    return bk__rows_error(msg ? msg : PQresultErrorMessage(r),
+                          PQresultErrorField(r, PG_DIAG_SQLSTATE));
+}
+
+/* What a statement's result becomes. COMMIT of a failed transaction succeeds on the wire with
+ * the tag ROLLBACK: the caller must hear that it did not commit. */
+static bk_rows *decode_result(const PGresult *r, const pg_call *call)
+{
+    switch (PQresultStatus(r)) {
+    case PGRES_TUPLES_OK: {
+        bk_rows *rows = decode_tuples(r);
+        return rows ? rows
+                    : bk__rows_error("cannot read the result (out of memory, or a "
+                                     "value that does not read as its type)",
+                                     NULL);
+    }
+    case PGRES_COMMAND_OK: {
+        if (call->pin == BK__DB_END && strcmp(PQcmdStatus((PGresult *)r), "ROLLBACK") == 0 &&
+            call->q && strcmp(call->q->stmts[0].sql, "COMMIT") == 0)
+            return bk__rows_error("the transaction was rolled back: one of its statements "
+                                  "failed",
+                                  "40000");
+        bk_rows *rows = bk__rows_new(0);
+        if (rows)
+            bk__rows_set_affected(rows, strtoll(PQcmdTuples((PGresult *)r), NULL, 10));
+        return rows;
+    }
+    case PGRES_PIPELINE_ABORTED:
+        return bk__rows_error("not run: an earlier statement of its batch failed", NULL);
+    default:
+        return decode_error(r);
+    }
+}
+
+/* One result for the head of the FIFO (NULL results end a statement's results). */
+static void take_result(pg_conn *c, const pg_expect *e, PGresult *r)
+{
+    switch (e->kind) {
+    case EXPECT_PREPARE:
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            /* the statement's query will be aborted: its error is the prepare's */
+            if (e->call && !e->call->rows[e->index])
+                e->call->rows[e->index] = decode_error(r);
+            free(c->stmts[e->stmt].sql); /* prepare it again next time */
+            c->stmts[e->stmt].sql = NULL;
+        }
+        return;
+    case EXPECT_QUERY:
+        if (e->call && !e->call->rows[e->index])
+            e->call->rows[e->index] = decode_result(r, e->call);
+        return;
+    case EXPECT_SETUP:
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            bk__log(BK_LOG_WARNING, "PostgreSQL: session setup: %s", PQresultErrorMessage(r));
+        return;
+    case EXPECT_SYNC:
+        return;
+    }
+}
+
+static void pop(pg_conn *c)
+{
+    c->head = (c->head + 1) % c->cap;
+    c->count--;
+}
+
+void bk__pg_conn_read(pg_conn *c)
+{
+    if (!PQconsumeInput(c->pg)) {
+        char why[256];
+        snprintf(why, sizeof(why), "connection lost: %s", PQerrorMessage(c->pg));
+        why[strcspn(why, "\n")] = '\0';
+        bk__pg_conn_fail(c, BK_ECONNRESET, why);
+        return;
+    }
+    while (c->status == CONN_READY && c->count && !PQisBusy(c->pg)) {
+        pg_expect e = c->fifo[c->head];
+        PGresult *r = PQgetResult(c->pg);
+        if (!r) { /* the end of this statement's results */
+            if (e.kind != EXPECT_SYNC)
+                pop(c);
+            continue;
+        }
+        if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            while (c->count && c->fifo[c->head].kind != EXPECT_SYNC)
+                pop(c); /* entries that got no result of their own (cannot happen in step) */
+            if (!c->count)
+                break;
+            e = c->fifo[c->head];
+            pop(c);
+            statement_done(e.call, e.index);
+            continue;
+        }
+        take_result(c, &e, r);
+        PQclear(r);
+    }
+    if (c->status == CONN_READY)
+        bk__pg_conn_flush(c); /* libpq may have output left after reading */
+}
+
+const bk__db_backend bk__pg_backend = {
+    .kind = "postgresql",
+    .check_url = pg_check_url,
+    .open = pg_open,
+    .drain = pg_drain,
+    .busy = pg_busy,
+    .close = pg_close,
+    .submit = pg_submit,
+    .cancel = pg_cancel,
+    .release = pg_release,
+};
