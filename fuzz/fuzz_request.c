@@ -297,18 +297,31 @@ static void sleep_us(long us)
     nanosleep(&ts, NULL);
 }
 
-static void fail_stuck(const char *what, const probe_state *st)
+static uint64_t client_sent;
+
+/* Reports a stall with both ends' view: the server's connection and the client socket `fd`'s
+ * TCP state (a stall that only the kernel explains shows up there). */
+static void fail_stuck(const char *what, const probe_state *st, int fd)
 {
+    struct fz_tcp_info ti;
+    socklen_t tl = sizeof(ti);
+    memset(&ti, 0, sizeof(ti));
+    if (fd >= 0)
+        getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl);
     FUZZ_CHECK(0,
                "%s: found %d closed %d settled %d reading %d state %d inq %zu received %llu sent "
-               "%llu notsent %zu pending %zu write_queued %zu",
+               "%llu notsent %zu pending %zu write_queued %zu | client sent %llu, its socket: "
+               "tcp state %u retransmits %u probes %u backoff %u unacked %u notsent %u acked "
+               "%llu total_retrans %u rto %u",
                what, st->found, st->closed, st->settled, st->reading, st->state, st->inq,
                (unsigned long long)st->bytes_received, (unsigned long long)st->bytes_sent,
-               st->notsent, st->pending, st->write_queued);
+               st->notsent, st->pending, st->write_queued, (unsigned long long)client_sent,
+               ti.state, ti.retransmits, ti.probes, ti.backoff, ti.unacked, ti.notsent_bytes,
+               (unsigned long long)ti.bytes_acked, ti.total_retrans, ti.rto);
 }
 
-/* Bytes sent on the current connection: the server has them all when its socket counted them. */
-static uint64_t client_sent;
+/* Bytes sent on the current connection (client_sent, above): the server has them all when its
+ * socket counted them. */
 
 /* Nonzero while the kernel is retransmitting bytes of the client socket `fd`. Loopback drops
  * packets when its per-CPU backlog overflows on a loaded machine (the second column of
@@ -347,7 +360,7 @@ static probe_state wait_settled(int fd, int local, bk_buf *in, int *eof)
         if ((client_retransmitting(fd) || st.retransmitting) && now_s() - first < 300)
             start = now_s() - 5; /* the kernel's delay: the server gets its 10 s once it has them */
         if (now_s() - start > 10)
-            fail_stuck("the server did not settle within 10 s", &st);
+            fail_stuck("the server did not settle within 10 s", &st, fd);
         if (spin > 2)
             sleep_us(spin > 50 ? 200 : 20);
     }
@@ -362,7 +375,7 @@ static void wait_gone(int local)
         if (!st.found && !st.closed)
             return;
         if (now_s() - start > 10)
-            fail_stuck("the server kept a closed connection for 10 s", &st);
+            fail_stuck("the server kept a closed connection for 10 s", &st, -1);
         if (spin > 2)
             sleep_us(spin > 50 ? 200 : 20);
     }
