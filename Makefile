@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 BRISK_WERROR ?= OFF
 CMAKE_FLAGS = -DBRISK_WERROR=$(BRISK_WERROR)
 
-.PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install soak
+.PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install soak techempower
 
 all: build
 
@@ -43,6 +43,11 @@ test-asan: asan
 # valgrind memcheck of the test app under a short scripted load: no error, no leak, exit 0.
 memcheck: build
 	/usr/bin/python3 scripts/memcheck.py $(BUILD)/test_app
+
+# The TechEmpower example against a throwaway local PostgreSQL holding TechEmpower's tables, on
+# 127.0.0.1:8080 until Ctrl-C.
+techempower: build
+	/usr/bin/python3 scripts/techempower.py $(BUILD)
 
 bench: build
 	@scripts/deps.sh bench

@@ -419,7 +419,8 @@ BK_EXTERN const char *bk_db_kind(const bk_db *db);
 /* Runs `sql` with `nparams` parameters and suspends `task` until its rows are there. Statements
  * are prepared once per connection, by their text. Returns 0 with `*rows` set; BK_EQUERY with
  * `*rows` holding the error (free it too); BK_ECONNREFUSED / BK_ECONNRESET when the database is
- * down (answer 503: brisk reconnects in the background); or the codes of bk_task_sleep. When
+ * down (answer 503: brisk reconnects in the background); or the codes of bk_task_sleep (then,
+ * as for those, `*rows` is NULL: bk_rows_free(*rows) is always right). When
  * the task is cancelled, a shared connection's query still completes on the server and its
  * result is dropped; a transaction's is cancelled on the server. */
 BK_EXTERN int bk_db_query(bk_task *task, bk_db *db, const char *sql, int nparams,

@@ -12,7 +12,8 @@ struct bk__job {
     void *arg;
     bk__pool_port *port;
     bk__job *next;
-    job_state state; /* pool lock */
+    job_state state;             /* pool lock */
+    void (*detached)(void *arg); /* for no task: called back instead of completing an op */
 };
 
 static void on_port_async(uv_async_t *h);
@@ -169,11 +170,36 @@ static void on_port_async(uv_async_t *h)
     uv_mutex_unlock(&port->pool->lock);
     while (j) {
         bk__job *next = j->next; /* the task may end, and its frame with `j`, when it resumes */
-        if (--port->inflight == 0)
+        if (j->detached) {
+            j->detached(j->arg);
+            free(j);
+        } else {
+            bk__op_complete(&j->op, 0);
+        }
+        if (--port->inflight == 0) {
             uv_unref((uv_handle_t *)&port->async);
-        bk__op_complete(&j->op, 0);
+            if (port->on_idle)
+                port->on_idle(port->idle_arg);
+        }
         j = next;
     }
+}
+
+int bk__pool_run_detached(bk__pool_port *port, void (*fn)(void *arg), void (*done)(void *arg),
+                          void *arg)
+{
+    bk__job *j = calloc(1, sizeof(*j));
+    if (!j)
+        return BK_ENOMEM;
+    *j = (bk__job){.fn = fn, .arg = arg, .port = port, .detached = done};
+    int err = submit(port->pool, j);
+    if (err) {
+        free(j);
+        return err;
+    }
+    if (port->inflight++ == 0)
+        uv_ref((uv_handle_t *)&port->async);
+    return 0;
 }
 
 /* The task is cancelled, or its timeout passed: a job still queued is taken off the queue and

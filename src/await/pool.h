@@ -37,6 +37,9 @@ struct bk__pool_port {
     uv_async_t async; /* a job of this port is done */
     bk__job *done;    /* finished jobs, not yet handed back (pool lock) */
     size_t inflight;  /* jobs submitted and not yet handed back (loop only) */
+    /* Called on the loop when the last job in flight came back (the worker's drain waits). */
+    void (*on_idle)(void *arg);
+    void *idle_arg;
 };
 
 /* Prepares a pool of up to `max_threads` threads (none started yet) that queues up to
@@ -48,5 +51,9 @@ void bk__pool_close(bk__pool *p);
 int bk__pool_port_init(bk__pool_port *port, bk__pool *p, uv_loop_t *loop);
 /* Closes the port's handle; no job of it may be in flight. */
 void bk__pool_port_close(bk__pool_port *port);
+/* Runs fn(arg) on the pool for no task (a PostgreSQL cancel request), then done(arg) back on
+ * the port's loop. Returns 0, BK_ENOMEM, or BK_EAGAIN when the queue is full. */
+int bk__pool_run_detached(bk__pool_port *port, void (*fn)(void *arg), void (*done)(void *arg),
+                          void *arg);
 
 #endif

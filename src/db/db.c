@@ -54,7 +54,7 @@ static int db_worker_init(bk__worker *w, void *udata, void **state)
         w->sched.services[BK__SVC_DB] = slots;
     }
     db_worker *dw = calloc(1, sizeof(*dw));
-    int err = dw ? db->backend->open(db, &w->loop, &dw->state) : BK_ENOMEM;
+    int err = dw ? db->backend->open(db, &w->sched, &dw->state) : BK_ENOMEM;
     if (err) {
         bk__log(BK_LOG_ERROR, "worker %d cannot set up its %s database: %s", w->id,
                 db->backend->kind, bk_strerror(err));
@@ -174,14 +174,14 @@ static int cancel_query(bk__op *op)
 /* Hands `q` to the worker's backend and waits for it. */
 static int run(bk_task *task, bk__db_query *q)
 {
+    for (int i = 0; i < q->n; i++) /* set on every path: callers free them unconditionally */
+        q->rows[i] = NULL;
     int err = bk__task_may_await(task);
     if (err)
         return err;
     q->state = bk__db_state(task, q->db);
     if (!q->state)
         return BK_EINVAL; /* a task outside a worker that serves this app */
-    for (int i = 0; i < q->n; i++)
-        q->rows[i] = NULL;
     q->result = 0;
     q->op = (bk__op){0};
     err = q->db->backend->submit(q->state, q);

@@ -52,8 +52,9 @@ typedef struct bk__db_backend {
     const char *kind; /* "postgresql", "sqlite" */
     /* Checks the URL once, when the app declares the database. 0 or BK_EINVAL (logged). */
     int (*check_url)(const char *url);
-    /* Opens the worker's state on `loop` (connections may still be connecting). */
-    int (*open)(bk_db *db, uv_loop_t *loop, void **state);
+    /* Opens the worker's state on the scheduler's loop (connections may still be connecting);
+     * sched->blocking is the worker's thread pool, for blocking calls of the backend's own. */
+    int (*open)(bk_db *db, bk__sched *sched, void **state);
     /* Graceful stop: finish in-flight queries, take no more; busy() says when idle. */
     void (*drain)(void *state);
     int (*busy)(void *state);

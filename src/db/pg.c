@@ -87,14 +87,15 @@ static void conn_init(pg_state *st, pg_conn *c, int pinned)
     c->pinned = pinned;
 }
 
-static int pg_open(bk_db *db, uv_loop_t *loop, void **out)
+static int pg_open(bk_db *db, bk__sched *sched, void **out)
 {
     pg_state *st = calloc(1, sizeof(*st));
     if (!st)
         return BK_ENOMEM;
     pg_opts o;
     st->db = db;
-    st->loop = loop;
+    st->loop = sched->loop;
+    st->blocking = sched->blocking;
     st->conninfo = split_url(db->url, &o);
     st->nshared = o.shared;
     st->npinned_max = o.pinned;
@@ -278,11 +279,14 @@ void bk__pg_conn_forget_stmts(pg_conn *c)
     c->nstmts = 0;
 }
 
-/* Parameters as libpq's text values, in `buf` (each NUL-terminated). */
-static int params_text(const bk_db_stmt *s, bk_buf *buf, const char **values)
+/* The protocol's limit: a Bind message counts its parameters in 16 bits. */
+#define MAX_PARAMS 65535
+
+/* Parameters as libpq's text values, in `buf` (each NUL-terminated); `values` and `offs` have
+ * room for s->nparams. */
+static int params_text(const bk_db_stmt *s, bk_buf *buf, const char **values, size_t *offs)
 {
-    size_t offs[64];
-    if (s->nparams > 64)
+    if (s->nparams > MAX_PARAMS)
         return BK_EINVAL;
     buf->len = 0;
     for (int i = 0; i < s->nparams; i++) {
@@ -324,10 +328,18 @@ static int params_text(const bk_db_stmt *s, bk_buf *buf, const char **values)
 /* Sends statement `index` of `call` with its Sync, preparing it first when it is new on `c`. */
 static int send_statement(pg_conn *c, pg_call *call, int index, const bk_db_stmt *s)
 {
-    const char *values[64];
+    const char *small_values[16];
+    size_t small_offs[16];
+    int n = s->nparams > 0 ? s->nparams : 1;
+    const char **values = n <= 16 ? small_values : malloc((size_t)n * sizeof(*values));
+    size_t *offs = n <= 16 ? small_offs : malloc((size_t)n * sizeof(*offs));
     bk_buf buf = {0};
-    int err = params_text(s, &buf, values);
+    int err = values && offs ? params_text(s, &buf, values, offs) : BK_ENOMEM;
+    if (offs != small_offs)
+        free(offs);
     if (err) {
+        if (values != small_values)
+            free(values);
         bk_buf_free(&buf);
         return err;
     }
@@ -351,6 +363,8 @@ static int send_statement(pg_conn *c, pg_call *call, int index, const bk_db_stmt
         ok = PQsendQueryParams(c->pg, s->sql, s->nparams, NULL, values, NULL, NULL, 0) == 1;
     }
     bk_buf_free(&buf);
+    if (values != small_values)
+        free(values);
     ok = ok && bk__pg_expect(c, (pg_expect){EXPECT_QUERY, call, index, -1}) == 0 &&
          PQpipelineSync(c->pg) == 1 &&
          bk__pg_expect(c, (pg_expect){EXPECT_SYNC, call, index, -1}) == 0;
@@ -367,10 +381,12 @@ static void send_call(pg_conn *c, pg_call *call)
     for (int i = 0; i < call->n; i++) {
         const bk_db_stmt *s = q ? &q->stmts[i] : &(bk_db_stmt){"ROLLBACK", 0, NULL};
         int err = send_statement(c, call, i, s);
-        if (err == BK_EINVAL) { /* this statement only: a bad parameter */
-            call->rows[i] = bk__rows_error("a text parameter contains a NUL byte, or more than "
-                                           "64 parameters",
-                                           "22023");
+        if (err == BK_EINVAL || err == BK_ENOMEM) { /* this statement only */
+            call->rows[i] = bk__rows_error(err == BK_ENOMEM ? "out of memory"
+                                                            : "a text parameter contains a NUL "
+                                                              "byte, or more than 65535 "
+                                                              "parameters",
+                                           err == BK_ENOMEM ? "53200" : "22023");
             if (bk__pg_expect(c, (pg_expect){EXPECT_SYNC, call, i, -1}) != 0 ||
                 PQpipelineSync(c->pg) != 1)
                 err = BK_ECONNRESET;
@@ -539,9 +555,56 @@ static int unqueue(pg_call **head, pg_call **tail, pg_call *call)
     return 0;
 }
 
+/* ---- cancelling a transaction's statement on the server ---- */
+
+typedef struct cancel_job {
+    PGcancel *cancel;
+    char err[256];
+    int ok;
+} cancel_job;
+
+static void send_cancel(void *arg) /* on a pool thread: PQcancel blocks (libpq < 17) */
+{
+    cancel_job *j = arg;
+    j->ok = PQcancel(j->cancel, j->err, sizeof(j->err));
+    PQfreeCancel(j->cancel);
+}
+
+static void cancel_sent(void *arg)
+{
+    cancel_job *j = arg;
+    if (!j->ok)
+        bk__log(BK_LOG_WARNING, "PostgreSQL: cannot cancel a statement: %s", j->err);
+    free(j);
+}
+
+/* Asks the server to stop what `c` runs. Only for a pinned connection: its session runs this
+ * one transaction's statement, whereas a shared one may be running another task's. */
+static void cancel_on_server(pg_conn *c)
+{
+    cancel_job *j = c->status == CONN_READY && c->st->blocking ? calloc(1, sizeof(*j)) : NULL;
+    if (j)
+        j->cancel = PQgetCancel(c->pg);
+    if (!j || !j->cancel || bk__pool_run_detached(c->st->blocking, send_cancel, cancel_sent, j)) {
+        if (j && j->cancel)
+            PQfreeCancel(j->cancel);
+        free(j); /* statement_timeout remains the backstop */
+    }
+}
+
 /* The task left. A queued call is dropped; a sent one is answered by the server anyway (on a
  * shared connection other tasks' statements are pipelined with it, so it cannot be cancelled
  * there), and its results are dropped on arrival. */
+/* The task that owns `tx` is leaving: its pinned connection (if any) now belongs to nobody
+ * until the transaction's end has been answered. */
+static void orphan_tx(pg_state *st, bk_tx *tx)
+{
+    pg_conn *c = tx->conn;
+    tx->conn = NULL;
+    if (c && c->tx == tx)
+        lend(c, &st->orphan);
+}
+
 static int pg_cancel(void *state, bk__db_query *q)
 {
     pg_state *st = state;
@@ -551,21 +614,24 @@ static int pg_cancel(void *state, bk__db_query *q)
         return BK__CANCEL_DETACH;
     st->inflight--;
     call->q = NULL;
+    if (call->tx && call->pin != BK__DB_IN_TX && call->sent)
+        orphan_tx(st, call->tx); /* a BEGIN is rolled back on arrival; an END unlends */
+    bk_tx *tx = call->tx;
+    call->tx = NULL; /* the task frees it */
     if (!call->sent && (unqueue(&st->queue_head, &st->queue_tail, call) ||
                         unqueue(&st->pin_head, &st->pin_tail, call))) {
         free(call);
         return BK__CANCEL_DETACH;
     }
-    if (call->pin == BK__DB_IN_TX && call->tx) /* the transaction goes when its statement ends */
-        call->tx = NULL;
+    if (call->pin == BK__DB_IN_TX && tx && call->conn && call->conn->pinned)
+        cancel_on_server(call->conn); /* the task's ROLLBACK then follows at once */
     return BK__CANCEL_DETACH;
 }
 
 static void pg_release(void *state, bk_tx *tx)
 {
-    (void)state;
     pg_conn *c = tx->conn;
-    tx->conn = NULL;
+    orphan_tx(state, tx);
     if (!c)
         return;
     if (c->status == CONN_READY)

@@ -13,6 +13,7 @@
 #ifndef BK_DB_PG_H
 #define BK_DB_PG_H
 
+#include "await/pool.h"
 #include "db/db.h"
 
 #include <libpq-fe.h>
@@ -89,6 +90,7 @@ struct pg_conn {
 struct pg_state {
     bk_db *db;
     uv_loop_t *loop;
+    bk__pool_port *blocking; /* for PQcancel, which blocks (libpq < 17) */
     char *conninfo;
     int nshared, npinned_max;
     pg_conn *shared;                  /* nshared */
@@ -99,6 +101,9 @@ struct pg_state {
     size_t inflight;                  /* calls not finished, queued ones included */
     int draining;
     long statement_timeout_ms;
+    /* What a pinned connection is lent to once its task has left (and freed its bk_tx) while
+     * the connection still ends the transaction: nobody's, but not free yet. */
+    bk_tx orphan;
 };
 
 /* ---- pg_conn.c ---- */

@@ -274,7 +274,8 @@ static void close_handles(bk__worker *w)
 
 void bk__worker_maybe_finish(bk__worker *w)
 {
-    if (!w->draining || w->nconns || w->stopped || w->sched.live || subsystems_busy(w))
+    if (!w->draining || w->nconns || w->stopped || w->sched.live || w->blocking.inflight ||
+        subsystems_busy(w))
         return;
     w->stopped = 1;
     close_subsystems(w);
@@ -358,6 +359,12 @@ static int worker_init_subsystems(bk__worker *w)
     return 0;
 }
 
+/* The last job on the thread pool came back: a draining worker may be done now. */
+static void on_pool_idle(void *arg)
+{
+    bk__worker_maybe_finish(arg);
+}
+
 /* Everything the worker needs before it serves; 0 or the first error. */
 static int worker_init(bk__worker *w)
 {
@@ -371,6 +378,8 @@ static int worker_init(bk__worker *w)
     }
     w->sched.owner = &w->pipeline;
     w->sched.blocking = &w->blocking;
+    w->blocking.on_idle = on_pool_idle;
+    w->blocking.idle_arg = w;
     w->pipeline.sched = &w->sched;
     w->altstack = malloc(ALTSTACK_SIZE);
     if (!w->altstack || bk__coro_thread_init(&w->sched.pool, w->altstack, ALTSTACK_SIZE) != 0)

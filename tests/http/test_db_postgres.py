@@ -181,3 +181,25 @@ def test_server_restarted_mid_load(spawn):
         assert 503 in seen
     finally:
         pg.destroy()
+
+
+def test_client_leaving_mid_transaction_cancels_it_on_the_server(dbapp, pg):
+    pg.psql("DROP TABLE IF EXISTS gone; CREATE TABLE gone (k int)")
+    port = dbapp.port
+    c = RawConn(port, timeout=5)
+    body = json.dumps({"stmts": [{"sql": "INSERT INTO gone VALUES (1)"}, {"sql": "SELECT pg_sleep(5)"}]}).encode()
+    c.send(build_request("POST", "/tx", headers=[("Content-Type", "application/json")], body=body))
+    sleeping = "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5)' AND state = 'active'"
+    assert wait_for(lambda: pg.psql(sleeping) == "1", 2.0)
+    t0 = time.monotonic()
+    c.abort()
+    assert wait_for(lambda: pg.psql(sleeping) == "0", 2.0), "the statement still runs on the server"
+    assert time.monotonic() - t0 < 2.0
+    assert pg.psql("SELECT count(*) FROM gone") == "0"  # rolled back, not committed
+    # the pinned connection came back healthy: transactions still work, on as many connections
+    ins = {"sql": "INSERT INTO gone VALUES (2)"}
+    for _ in range(6):
+        assert post(port, "/tx", {"stmts": [ins]})[0] == 200
+    assert pg.psql("SELECT count(*) FROM gone") == "6"
+    idle_in_tx = "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'"
+    assert pg.psql(idle_in_tx) == "0"
