@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 BRISK_WERROR ?= OFF
 CMAKE_FLAGS = -DBRISK_WERROR=$(BRISK_WERROR)
 
-.PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install soak techempower
+.PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install soak techempower bench-db
 
 all: build
 
@@ -52,6 +52,11 @@ techempower: build
 bench: build
 	@scripts/deps.sh bench
 	bench/run.sh
+
+# Database benchmark: examples/techempower vs pgbench and FastAPI + asyncpg (bench/db.py).
+bench-db: build
+	@scripts/deps.sh bench
+	/usr/bin/python3 bench/db.py --build $(BUILD)
 
 format:
 	clang-format -i include/*.h src/*.h src/*/*.c src/*/*.h examples/*.c tests/unit/*.c tests/unit/*.h tests/apps/*.c

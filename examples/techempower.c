@@ -11,6 +11,9 @@
  *   GET /updates?queries=N   N rows read (one SELECT each), given new random numbers, written with
  *                        one bulk UPDATE before answering
  *
+ * And, for the benchmark that shows what batching buys: GET /queries-sequential?queries=N, the
+ * same N SELECTs awaited one after another (N round trips).
+ *
  * brisk adds Server and Date to every response. The tables are TechEmpower's (techempower.sql);
  * `make techempower` sets up a PostgreSQL with them and serves this on 127.0.0.1:8080. The
  * database is $DATABASE_URL (one bk_db: statements of concurrent requests are pipelined). */
@@ -172,6 +175,28 @@ typedef struct write_row {
     int index;
 } write_row;
 
+/* /queries the slow way: one await per row. */
+static void queries_sequential(bk_req *req)
+{
+    int n = queries_param(req);
+    int64_t *id = bk_req_alloc(req, (size_t)n * sizeof(*id));
+    int64_t *number = bk_req_alloc(req, (size_t)n * sizeof(*number));
+    if (!id || !number)
+        return db_failed(req, BK_ENOMEM);
+    for (int i = 0; i < n; i++) {
+        bk_db_value v = BK_DB_INTV(random_id());
+        bk_rows *r;
+        int rc = bk_db_query(bk_req_task(req), db, SELECT_WORLD, 1, &v, &r);
+        if (rc == 0)
+            rc = read_world(r, &id[i], &number[i]);
+        bk_rows_free(r);
+        if (rc)
+            return db_failed(req, rc);
+    }
+    worlds w = {.n = n, .id = id, .number = number};
+    send_worlds(req, &w);
+}
+
 static int by_id(const void *a, const void *b)
 {
     const write_row *x = a, *y = b;
@@ -329,7 +354,8 @@ int main(int argc, char **argv)
         return 2;
     int rc = bk_get(app, "/json", json) | bk_get(app, "/plaintext", plaintext) |
              bk_get(app, "/db", single) | bk_get(app, "/queries", queries) |
-             bk_get(app, "/fortunes", fortunes) | bk_get(app, "/updates", updates);
+             bk_get(app, "/fortunes", fortunes) | bk_get(app, "/updates", updates) |
+             bk_get(app, "/queries-sequential", queries_sequential);
     if (rc) {
         fprintf(stderr, "techempower: cannot register the routes\n");
         return 2;
