@@ -24,6 +24,20 @@ const char *bk_strerror(int err)
         return "resource temporarily unavailable";
     case BK_EADDRINUSE:
         return "address already in use";
+    case BK_ETIMEDOUT:
+        return "timed out";
+    case BK_EPROTO:
+        return "malformed response";
+    case BK_EMSGSIZE:
+        return "response too large";
+    case BK_ECONNRESET:
+        return "connection reset by peer";
+    case BK_ECONNREFUSED:
+        return "connection refused";
+    case BK_EHOSTUNREACH:
+        return "host unreachable";
+    case BK_EAI_NONAME:
+        return "host name not found"; /* not an errno: strerror cannot name it */
     default:
         /* any other negated errno (from libuv or the system): glibc's strerror returns a
          * constant string for every valid code, so it is safe from any thread */
