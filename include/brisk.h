@@ -46,11 +46,11 @@ extern "C" {
  * the ones below are those brisk itself returns. */
 enum {
     BK_OK = 0,
-    BK_ENOENT = -2,      /* no such header / parameter */
-    BK_EAGAIN = -11,     /* resource temporarily unavailable (a thread could not start) */
-    BK_ENOMEM = -12,     /* out of memory */
-    BK_EEXIST = -17,     /* a route with this method and pattern is already registered */
-    BK_EINVAL = -22,     /* bad argument (malformed route pattern, bad flag value, ...) */
+    BK_ENOENT = -2,         /* no such header / parameter */
+    BK_EAGAIN = -11,        /* resource temporarily unavailable (a thread could not start) */
+    BK_ENOMEM = -12,        /* out of memory */
+    BK_EEXIST = -17,        /* a route with this method and pattern is already registered */
+    BK_EINVAL = -22,        /* bad argument (malformed route pattern, bad flag value, ...) */
     BK_ERANGE = -34,        /* a value does not fit the requested type */
     BK_EPROTO = -71,        /* bk_fetch: the response was malformed or cut short */
     BK_EMSGSIZE = -90,      /* bk_fetch: the response is larger than allowed */

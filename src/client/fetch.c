@@ -34,9 +34,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define DEFAULT_TIMEOUT_MS (30 * 1000)        /* curl has none */
+#define DEFAULT_TIMEOUT_MS         (30 * 1000) /* curl has none */
 #define DEFAULT_CONNECT_TIMEOUT_MS (10 * 1000) /* curl's is 300 s */
-#define DEFAULT_MAX_RESPONSE (10u << 20)
+#define DEFAULT_MAX_RESPONSE       (10u << 20)
 /* The response's header section: beyond it, BK_EMSGSIZE (curl's own limit is per line). */
 #define MAX_HEADER_BYTES (64u << 10)
 /* Idle connections a worker keeps (curl's default grows with the handles ever added). */
@@ -69,9 +69,9 @@ typedef struct transfer {
     struct curl_slist *headers;
     bk_fetch_result *res; /* filled in as the response arrives; the caller's on success */
     size_t max_body;
-    int error;    /* the BK_E* code a callback of ours stopped the transfer with */
-    int added;    /* in cl->multi */
-    int in_body;  /* the body began: header lines now are trailers */
+    int error;     /* the BK_E* code a callback of ours stopped the transfer with */
+    int added;     /* in cl->multi */
+    int in_body;   /* the body began: header lines now are trailers */
     CURLcode code; /* curl's result, at CURLMSG_DONE */
 } transfer;
 
@@ -215,8 +215,8 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     }
     if (!s && !(s = sock_new(cl, fd, 0)))
         return -1; /* curl fails every transfer of the multi: out of memory */
-    int events = ((what & CURL_POLL_IN) ? UV_READABLE : 0) |
-                 ((what & CURL_POLL_OUT) ? UV_WRITABLE : 0);
+    int events =
+        ((what & CURL_POLL_IN) ? UV_READABLE : 0) | ((what & CURL_POLL_OUT) ? UV_WRITABLE : 0);
     return uv_poll_start(&s->poll, events, on_poll) ? -1 : 0;
 }
 
@@ -529,8 +529,8 @@ static int transfer_outcome(transfer *tr)
         return curl_error(tr);
     }
     long status = 0;
-    if (curl_easy_getinfo(tr->easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
-        status < 100 || status > 999)
+    if (curl_easy_getinfo(tr->easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK || status < 100 ||
+        status > 999)
         return BK_EPROTO;
     tr->res->status = (int)status;
     bk_buf *b = &tr->res->body;
@@ -617,8 +617,8 @@ static CURLcode set_common(transfer *tr, const char *url, const bk_fetch_opts *o
 {
     CURL *e = tr->easy;
     long timeout = (long)(o->timeout_ms ? o->timeout_ms : DEFAULT_TIMEOUT_MS);
-    long connect = (long)(o->connect_timeout_ms ? o->connect_timeout_ms
-                                                 : DEFAULT_CONNECT_TIMEOUT_MS);
+    long connect =
+        (long)(o->connect_timeout_ms ? o->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS);
     CURLcode rc = curl_easy_setopt(e, CURLOPT_URL, url);
     rc = rc ? rc : curl_easy_setopt(e, CURLOPT_PRIVATE, tr);
     rc = rc ? rc : curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L); /* no SIGALRM in a server */

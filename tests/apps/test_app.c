@@ -493,8 +493,7 @@ static void fetch_many(bk_req *req)
             first_error = results[i];
     }
     char body[128];
-    snprintf(body, sizeof(body), "{\"calls\":%d,\"ok\":%d,\"error\":%d}", spawned, ok,
-             first_error);
+    snprintf(body, sizeof(body), "{\"calls\":%d,\"ok\":%d,\"error\":%d}", spawned, ok, first_error);
     bk_send_json(req, 200, body);
 }
 
