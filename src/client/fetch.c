@@ -426,17 +426,45 @@ const bk__subsystem bk__fetch_subsystem = {
 
 /* ---- receiving ---- */
 
+/* Whether the `n` bytes at `s` are an RFC 9110 token (a method, a field name). */
+static int is_token(const char *s, size_t n)
+{
+    if (!n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        int alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && (!c || !strchr("!#$%&'*+-.^_`|~", c))) /* strchr would match the NUL */
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether a field value is free of control characters (HTAB aside): a NUL would also cut it
+ * short in the "name\0value\0" store. */
+static int is_field_value(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
 /* Appends one header field, trimmed of optional whitespace, as "name\0value\0". */
 static int add_field(bk_fetch_result *r, const char *line, size_t len)
 {
     const char *colon = memchr(line, ':', len);
-    if (!colon || colon == line || line[0] == ' ' || line[0] == '\t')
-        return BK_EPROTO; /* no name, or obsolete line folding (RFC 9112 §5.2) */
+    /* Strict, as brisk's server side is: no obsolete line folding (RFC 9112 §5.2), no
+     * whitespace before the colon (§5.1), no control characters in the value (RFC 9110 §5.5). */
+    if (!colon || !is_token(line, (size_t)(colon - line)))
+        return BK_EPROTO;
     const char *v = colon + 1, *end = line + len;
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;
     while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
         end--;
+    if (!is_field_value(v, (size_t)(end - v)))
+        return BK_EPROTO;
     int err = bk_buf_append(&r->head, line, (size_t)(colon - line));
     err = err ? err : bk_buf_append(&r->head, "", 1);
     err = err ? err : bk_buf_append(&r->head, v, (size_t)(end - v));
@@ -542,18 +570,6 @@ static int transfer_outcome(transfer *tr)
 
 /* ---- sending ---- */
 
-/* RFC 9110 token characters (a method). */
-static int is_token(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (!strchr("!#$%&'*+-.^_`|~", *s) && !(*s >= '0' && *s <= '9') &&
-            !(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z'))
-            return 0;
-    return 1;
-}
-
 /* Whether the caller's header lines name header `name`. */
 static int has_header(const char *const *headers, const char *name)
 {
@@ -648,7 +664,8 @@ static int http_url(const char *url)
 
 static int transfer_setup(transfer *tr, const char *url, const bk_fetch_opts *o)
 {
-    if (!http_url(url) || (o->method && !is_token(o->method)) || (o->body_len && !o->body))
+    if (!http_url(url) || (o->method && !is_token(o->method, strlen(o->method))) ||
+        (o->body_len && !o->body))
         return BK_EINVAL;
     tr->max_body = o->max_response_size ? o->max_response_size : DEFAULT_MAX_RESPONSE;
     tr->res = calloc(1, sizeof(*tr->res));
@@ -737,10 +754,10 @@ const char *bk_fetch_body(const bk_fetch_result *r, size_t *len)
 
 const char *bk_fetch_header(const bk_fetch_result *r, const char *name)
 {
-    if (!r || !name)
-        return NULL;
+    if (!r || !name || !r->head.data)
+        return NULL; /* no header field at all: head.data is still NULL */
     const char *p = r->head.data, *end = p + r->head.len;
-    while (p && p < end) {
+    while (p < end) {
         const char *value = p + strlen(p) + 1;
         if (strcasecmp(p, name) == 0)
             return value;

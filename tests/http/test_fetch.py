@@ -135,6 +135,11 @@ def test_malformed_response(app_server, upstream, path):
     assert_fetch_error(app_server.port, upstream.url(path), EPROTO)
 
 
+@pytest.mark.parametrize("kind", ["fold", "space", "nul"])
+def test_malformed_header_line(app_server, upstream, kind):
+    assert_fetch_error(app_server.port, upstream.url(f"/badheader?kind={kind}"), EPROTO)
+
+
 @pytest.mark.parametrize(
     "url,params",
     [("ftp://127.0.0.1/x", {}), ("not a url", {}), ("http://127.0.0.1:1/", {"method": "GET /x HTTP/1.1\r\nX:"})],

@@ -14,6 +14,8 @@ Routes:
                           once the client closed it
   GET  /garbage           a reply that is not HTTP, then close
   GET  /truncated         announces 100 bytes, sends 10, closes
+  GET  /badheader?kind=K  a header line brisk refuses: fold (obs-fold), space (before the colon),
+                          nul (in the value)
 """
 
 import asyncio
@@ -150,6 +152,11 @@ class Upstream:
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
             await writer.drain()
             return False
+        if path == "/badheader":
+            line = {"fold": b"X-A: a\r\n b", "space": b"X-A : a", "nul": b"X-A: a\x00b"}[query["kind"]]
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n" + line + b"\r\n\r\nok")
+            await writer.drain()
+            return True
         await self._respond(writer, 404, b"no such route")
         return True
 
