@@ -1,7 +1,7 @@
 /* brisk — an async web framework for C.
  *
  * A handler is a plain sequential C function that runs as a task on its own stackful coroutine.
- * Where it waits (bk_sleep, and later outbound HTTP, PostgreSQL, the thread pool) it calls an
+ * Where it waits (bk_sleep, outbound HTTP, the thread pool, and later PostgreSQL) it calls an
  * awaiting function that suspends only that task and returns when the result is there; the
  * worker's event loop serves everybody else meanwhile.
  *
@@ -52,11 +52,16 @@ enum {
     BK_EEXIST = -17,        /* a route with this method and pattern is already registered */
     BK_EINVAL = -22,        /* bad argument (malformed route pattern, bad flag value, ...) */
     BK_ERANGE = -34,        /* a value does not fit the requested type */
+    BK_EPROTO = -71,        /* bk_fetch: the response was malformed or cut short */
+    BK_EMSGSIZE = -90,      /* bk_fetch: the response is larger than allowed */
     BK_EADDRINUSE = -98,    /* the address to listen on is taken */
-    BK_ECONNRESET = -104,   /* the connection was lost mid-operation (a database went away) */
+    BK_ECONNRESET = -104,   /* the connection was lost mid-exchange (an upstream, a database) */
     BK_ETIMEDOUT = -110,    /* a timeout or deadline passed */
-    BK_ECONNREFUSED = -111, /* could not connect (a database or upstream is down) */
+    BK_ECONNREFUSED = -111, /* could not connect: nothing accepts connections there (or the
+                               database is down) */
+    BK_EHOSTUNREACH = -113, /* bk_fetch: no route to the host */
     BK_ECANCELED = -125,    /* the task was cancelled: its client went away or the server stops */
+    BK_EAI_NONAME = -3008,  /* bk_fetch: the host name does not resolve (libuv's UV_EAI_NONAME) */
     BK_EQUERY = -4000,      /* the database refused the query: bk_rows_error() says why */
 };
 
@@ -475,6 +480,42 @@ BK_EXTERN void bk_rows_free(bk_rows *rows);
  * calls run in reverse order of registration. Returns 0 or BK_ENOMEM (the call then ran at once).
  */
 BK_EXTERN int bk_defer(bk_req *req, void (*fn)(void *arg), void *arg);
+
+/* ---- outbound HTTP -------------------------------------------------------------------- */
+
+/* How bk_fetch makes its request. Zero-initialise, then set what you need. */
+typedef struct bk_fetch_opts {
+    const char *method;          /* NULL: GET, or POST when there is a body */
+    const char *const *headers;  /* NULL-terminated "Name: value" lines added to the request
+                                    (no CR or LF); "Name:" removes one brisk would send */
+    const void *body;            /* the request body (not copied: it is read during the call) */
+    size_t body_len;             /* its length in bytes */
+    uint64_t timeout_ms;         /* whole exchange; 0: 30 s */
+    uint64_t connect_timeout_ms; /* name lookup + connect; 0: 10 s */
+    size_t max_response_size;    /* body bytes accepted; 0: 10 MiB. Beyond it: BK_EMSGSIZE */
+} bk_fetch_opts;
+
+/* A response received by bk_fetch: its status, header fields and body. */
+typedef struct bk_fetch_result bk_fetch_result;
+
+/* Sends an HTTP request to `url` (http:// or https://) and suspends `task` until the whole
+ * response is there; redirects are not followed. Connections are kept and reused by the
+ * worker's later fetches. `opts` NULL: a GET with the defaults. Returns 0 with `*out` set (free
+ * it with bk_fetch_result_free) — whatever the status, 4xx and 5xx included — or an error with
+ * `*out` NULL: BK_ECONNREFUSED, BK_EHOSTUNREACH, BK_EAI_NONAME (DNS), BK_ETIMEDOUT, BK_EMSGSIZE,
+ * BK_EPROTO (a malformed or truncated response), BK_ECONNRESET, BK_EINVAL (bad URL, method or
+ * header), BK_ENOMEM, or the codes of bk_task_sleep; a cancelled fetch closes its connection. */
+BK_EXTERN int bk_fetch(bk_task *task, const char *url, const bk_fetch_opts *opts,
+                       bk_fetch_result **out);
+/* The response's status code (200, 404, ...). */
+BK_EXTERN int bk_fetch_status(const bk_fetch_result *r);
+/* The response body and its length in `*len` (may be NULL). It is followed by a NUL not counted
+ * in `*len`, so a text body can be used as a string. "" when there was none. */
+BK_EXTERN const char *bk_fetch_body(const bk_fetch_result *r, size_t *len);
+/* The value of response header `name` (case-insensitive), or NULL. Repeated headers: the first. */
+BK_EXTERN const char *bk_fetch_header(const bk_fetch_result *r, const char *name);
+/* Frees a result (NULL is fine). */
+BK_EXTERN void bk_fetch_result_free(bk_fetch_result *r);
 
 #ifdef __cplusplus
 }

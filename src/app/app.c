@@ -1,5 +1,6 @@
 /* The application: its routes and subsystems. */
 #include "app/app.h"
+#include "client/fetch.h"
 #include "db/db.h"
 
 #include <stdlib.h>
@@ -11,8 +12,9 @@ bk_app *bk_app_new(void)
     if (!app)
         return NULL;
     app->router = bk__router_new();
-    if (!app->router) {
-        free(app);
+    /* Every app can fetch: the client costs a timer per worker until its first fetch. */
+    if (!app->router || bk__app_add_subsystem(app, &bk__fetch_subsystem) != 0) {
+        bk_app_free(app);
         return NULL;
     }
     return app;

@@ -26,10 +26,18 @@ const char *bk_strerror(int err)
         return "address already in use";
     case BK_ETIMEDOUT:
         return "timed out";
-    case BK_ECONNREFUSED:
-        return "connection refused";
+    case BK_EPROTO:
+        return "malformed response";
+    case BK_EMSGSIZE:
+        return "response too large";
     case BK_ECONNRESET:
         return "connection lost";
+    case BK_ECONNREFUSED:
+        return "connection refused";
+    case BK_EHOSTUNREACH:
+        return "host unreachable";
+    case BK_EAI_NONAME:
+        return "host name not found"; /* not an errno: strerror cannot name it */
     case BK_EQUERY:
         return "the database refused the query";
     default:

@@ -16,6 +16,7 @@ static _Atomic long deferred_count;
 static _Atomic long blocking_started, blocking_finished; /* jobs on the thread pool */
 static _Atomic long children_cancelled;                  /* /gather children that saw it */
 static _Atomic long shielded_done;                       /* /shield sections that completed */
+static _Atomic long fetch_cancelled;                     /* /fetch calls that saw BK_ECANCELED */
 
 /* Parses a non-negative decimal query parameter; `dflt` when absent or malformed. */
 static unsigned long long query_u64(bk_req *req, const char *name, unsigned long long dflt)
@@ -128,6 +129,8 @@ static void stats(bk_req *req)
     bk_json_int(j, atomic_load(&children_cancelled));
     bk_json_key(j, "shielded_done");
     bk_json_int(j, atomic_load(&shielded_done));
+    bk_json_key(j, "fetch_cancelled");
+    bk_json_int(j, atomic_load(&fetch_cancelled));
     bk_json_object_end(j);
     bk_json_send(req);
 }
@@ -390,6 +393,110 @@ static void shield(bk_req *req)
         send_slept(req, ms);
 }
 
+/* {"error": code, "detail": text} with 502, for a failed bk_fetch. */
+static void send_fetch_error(bk_req *req, int rc)
+{
+    char body[160];
+    snprintf(body, sizeof(body), "{\"error\":%d,\"detail\":\"%s\"}", rc, bk_strerror(rc));
+    bk_send_json(req, 502, body);
+}
+
+/* The upstream's answer as {"status", "body", "x_upstream", "content_type"}. */
+static void send_fetched(bk_req *req, const bk_fetch_result *r)
+{
+    size_t len = 0;
+    const char *body = bk_fetch_body(r, &len);
+    bk_json *j = bk_json_begin(req, 200);
+    if (!j)
+        return;
+    bk_json_object_begin(j);
+    bk_json_key(j, "status");
+    bk_json_int(j, bk_fetch_status(r));
+    bk_json_key(j, "body");
+    bk_json_string_len(j, body, len);
+    const char *names[] = {"X-Upstream", "Content-Type", "X-Method", "X-Seen-Content-Type"};
+    const char *keys[] = {"x_upstream", "content_type", "x_method", "x_seen_content_type"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const char *v = bk_fetch_header(r, names[i]);
+        bk_json_key(j, keys[i]);
+        if (v)
+            bk_json_string(j, v);
+        else
+            bk_json_null(j);
+    }
+    bk_json_object_end(j);
+    bk_json_send(req);
+}
+
+/* GET or POST /fetch?url=U[&method=M][&timeout=ms][&max=bytes]: fetches U, forwarding the
+ * request body and its Content-Type, and answers what came back (send_fetched) or 502. */
+static void fetch_handler(bk_req *req)
+{
+    const char *url = bk_req_query(req, "url");
+    if (!url)
+        return (void)bk_send_error(req, 422, "url is required");
+    size_t len = 0;
+    const char *body = bk_req_body(req, &len);
+    const char *ct = bk_req_header(req, "Content-Type");
+    char ct_line[256];
+    snprintf(ct_line, sizeof(ct_line), "Content-Type: %s", ct ? ct : "");
+    const char *headers[] = {"X-From: test_app", ct ? ct_line : NULL, NULL};
+    bk_fetch_opts o = {.method = bk_req_query(req, "method"),
+                       .headers = headers,
+                       .body = body,
+                       .body_len = len,
+                       .timeout_ms = query_u64(req, "timeout", 0),
+                       .max_response_size = (size_t)query_u64(req, "max", 0)};
+    bk_fetch_result *r = NULL;
+    int rc = bk_fetch(bk_req_task(req), url, &o, &r);
+    if (rc == BK_ECANCELED)
+        atomic_fetch_add(&fetch_cancelled, 1);
+    else if (rc)
+        send_fetch_error(req, rc);
+    else
+        send_fetched(req, r);
+    bk_fetch_result_free(r);
+}
+
+/* One child of /fetch-many: 0 when the upstream answered 200. */
+static int fetch_child(bk_task *task, void *arg)
+{
+    bk_fetch_result *r = NULL;
+    int rc = bk_fetch(task, arg, NULL, &r);
+    if (rc == 0 && bk_fetch_status(r) != 200)
+        rc = BK_EPROTO;
+    bk_fetch_result_free(r);
+    return rc;
+}
+
+/* GET /fetch-many?n=N&url=U: N concurrent fetches of U as children; {"calls", "ok", "error"}. */
+static void fetch_many(bk_req *req)
+{
+    unsigned long long n = query_u64(req, "n", 1);
+    const char *url = bk_req_query(req, "url");
+    if (!url || n == 0 || n > 10000)
+        return (void)bk_send_error(req, 422, "url and n (1..10000) are required");
+    int *results = bk_req_alloc(req, n * sizeof(*results));
+    bk_group *g = bk_group_new(bk_req_task(req), 0);
+    if (!results || !g)
+        return (void)bk_send_error(req, 503, "out of memory");
+    for (unsigned long long i = 0; i < n; i++)
+        if (bk_group_spawn(g, fetch_child, (void *)url) != 0)
+            break;
+    int spawned = bk_group_size(g);
+    if (bk_group_wait(g, results) == BK_ECANCELED)
+        return;
+    int ok = 0, first_error = 0;
+    for (int i = 0; i < spawned; i++) {
+        ok += results[i] == 0;
+        if (results[i] && !first_error)
+            first_error = results[i];
+    }
+    char body[128];
+    snprintf(body, sizeof(body), "{\"calls\":%d,\"ok\":%d,\"error\":%d}", spawned, ok, first_error);
+    bk_send_json(req, 200, body);
+}
+
 int main(int argc, char **argv)
 {
     bk_app *app = bk_app_new();
@@ -425,6 +532,9 @@ int main(int argc, char **argv)
                         &(bk_route_opts){.blocking = 1, .timeout_ms = 100});
     rc |= bk_get(app, "/gather", gather);
     rc |= bk_get(app, "/shield", shield);
+    rc |= bk_get(app, "/fetch", fetch_handler);
+    rc |= bk_post(app, "/fetch", fetch_handler);
+    rc |= bk_get(app, "/fetch-many", fetch_many);
     if (rc != 0) {
         fprintf(stderr, "test_app: route registration failed\n");
         return 1;
