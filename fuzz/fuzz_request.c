@@ -194,7 +194,9 @@ static void on_probe(uv_async_t *a)
         st.inq = (size_t)inq;
         st.notsent = (size_t)notsent;
         st.bytes_received = ti.bytes_received;
-        st.bytes_sent = ti.bytes_sent;
+        /* tcpi_bytes_sent counts retransmitted bytes again: a segment the loaded loopback
+         * dropped and TCP resent would make the client wait for bytes that never come. */
+        st.bytes_sent = ti.bytes_sent - ti.bytes_retrans;
         st.retransmitting = ti.retransmits > 0 || ti.backoff > 0; /* see client_retransmitting */
         int parseable =
             c->state == BK__CONN_IDLE && c->pending.len && !c->closing && !c->paused_write;
