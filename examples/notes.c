@@ -131,10 +131,11 @@ static const char *read_member(bk_req *req, const char *p, const char *end, note
 static int parse_note(bk_req *req, note_in *in)
 {
     size_t len = 0;
-    const char *p = bk_req_body(req, &len), *end = p + len;
+    const char *p = bk_req_body(req, &len);
     *in = (note_in){.body = ""};
     if (!p)
         return -1;
+    const char *end = p + len;
     p = skip_ws(p, end);
     if (p == end || *p++ != '{')
         return -1;
