@@ -25,7 +25,7 @@ typedef struct db_worker {
 
 /* The backends brisk is built with, by URL scheme. */
 static const bk__db_backend *const backends[] = {
-    &bk__pg_backend, NULL, /* keeps the table non-empty */
+    &bk__pg_backend, &bk__sqlite_backend, NULL, /* keeps the table non-empty */
 };
 
 static const bk__db_backend *backend_for(const char *url)

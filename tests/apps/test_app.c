@@ -497,6 +497,182 @@ static void fetch_many(bk_req *req)
     bk_send_json(req, 200, body);
 }
 
+/* ---- databases: only when $DATABASE_URL is set (tests/http/test_sqlite.py) ---- */
+
+static bk_db *test_db;
+
+/* Query parameters p1..p9 as typed values: "i:5", "f:1.5", "t:text", "b:1", "n:" (NULL). */
+static int db_params(bk_req *req, bk_db_value *vals)
+{
+    int n = 0;
+    for (int i = 1; i <= 9; i++) {
+        char name[4] = {'p', (char)('0' + i), 0};
+        const char *v = bk_req_query(req, name);
+        if (!v || strlen(v) < 2 || v[1] != ':')
+            break;
+        switch (v[0]) {
+        case 'i':
+            vals[n++] = BK_DB_INTV(strtoll(v + 2, NULL, 10));
+            break;
+        case 'f':
+            vals[n++] = BK_DB_FLOATV(strtod(v + 2, NULL));
+            break;
+        case 'b':
+            vals[n++] = BK_DB_BOOLV(v[2] == '1');
+            break;
+        case 'n':
+            vals[n++] = BK_DB_NULLV;
+            break;
+        default:
+            vals[n++] = BK_DB_TEXTV(v + 2);
+        }
+    }
+    return n;
+}
+
+static void json_value(bk_json *j, const bk_rows *rows, int r, int c)
+{
+    int64_t i;
+    double f;
+    switch (bk_rows_type(rows, r, c)) {
+    case BK_DB_INT:
+        bk_rows_int(rows, r, c, &i);
+        bk_json_int(j, i);
+        break;
+    case BK_DB_FLOAT:
+        bk_rows_float(rows, r, c, &f);
+        bk_json_double(j, f);
+        break;
+    case BK_DB_NULL:
+        bk_json_null(j);
+        break;
+    default: {
+        size_t len = 0;
+        const char *s = bk_rows_text(rows, r, c, &len);
+        bk_json_string_len(j, s, len);
+    }
+    }
+}
+
+/* Answers a query's outcome: 200 {"columns", "types", "rows", "affected"}, 400 {"error",
+ * "sqlstate"} for BK_EQUERY, 503 {"detail"} for another failure. */
+static void send_rows(bk_req *req, int err, const bk_rows *rows)
+{
+    if (err && err != BK_EQUERY) {
+        if (err != BK_ECANCELED)
+            bk_send_error(req, 503, bk_strerror(err));
+        return;
+    }
+    bk_json *j = bk_json_begin(req, err ? 400 : 200);
+    if (!j)
+        return;
+    bk_json_object_begin(j);
+    if (err) {
+        bk_json_key(j, "error");
+        bk_json_string(j, bk_rows_error(rows));
+        bk_json_key(j, "sqlstate");
+        bk_json_string(j, bk_rows_sqlstate(rows));
+    } else {
+        static const char *const types[] = {"null", "int", "float", "text", "bool"};
+        bk_json_key(j, "columns");
+        bk_json_array_begin(j);
+        for (int c = 0; c < bk_rows_columns(rows); c++)
+            bk_json_string(j, bk_rows_name(rows, c));
+        bk_json_array_end(j);
+        bk_json_key(j, "types");
+        bk_json_array_begin(j);
+        for (int c = 0; bk_rows_count(rows) && c < bk_rows_columns(rows); c++)
+            bk_json_string(j, types[bk_rows_type(rows, 0, c)]);
+        bk_json_array_end(j);
+        bk_json_key(j, "rows");
+        bk_json_array_begin(j);
+        for (int r = 0; r < bk_rows_count(rows); r++) {
+            bk_json_array_begin(j);
+            for (int c = 0; c < bk_rows_columns(rows); c++)
+                json_value(j, rows, r, c);
+            bk_json_array_end(j);
+        }
+        bk_json_array_end(j);
+        bk_json_key(j, "affected");
+        bk_json_int(j, bk_rows_affected(rows));
+    }
+    bk_json_object_end(j);
+    bk_json_send(req);
+}
+
+/* GET /db/query?sql=...&p1=...: one statement. */
+static void db_query(bk_req *req)
+{
+    const char *sql = bk_req_query(req, "sql");
+    if (!sql) {
+        bk_send_error(req, 422, "sql is required");
+        return;
+    }
+    bk_db_value vals[9];
+    int n = db_params(req, vals);
+    bk_rows *rows = NULL;
+    int err = bk_db_query(bk_req_task(req), test_db, sql, n, vals, &rows);
+    send_rows(req, err, rows);
+    bk_rows_free(rows);
+}
+
+/* GET /db/many?sql=...&sql2=...&sql3=...: bk_db_query_many; answers the last statement's rows
+ * and the number that failed. */
+static void db_many(bk_req *req)
+{
+    bk_db_stmt st[3];
+    int n = 0;
+    const char *names[] = {"sql", "sql2", "sql3"};
+    for (int i = 0; i < 3; i++) {
+        const char *sql = bk_req_query(req, names[i]);
+        if (sql)
+            st[n++] = (bk_db_stmt){sql, 0, NULL};
+    }
+    bk_rows *rows[3] = {NULL, NULL, NULL};
+    int err = n ? bk_db_query_many(bk_req_task(req), test_db, n, st, rows) : BK_EINVAL;
+    int failed = 0;
+    for (int i = 0; i < n; i++)
+        failed += bk_rows_error(rows[i]) != NULL;
+    char hdr[16];
+    snprintf(hdr, sizeof(hdr), "%d", failed);
+    bk_set_header(req, "X-Failed", hdr);
+    send_rows(req, err == BK_EQUERY ? 0 : err, n ? rows[n - 1] : NULL);
+    for (int i = 0; i < n; i++)
+        bk_rows_free(rows[i]);
+}
+
+/* GET /db/tx?sql=...&end=commit|rollback|open[&ms=N]: the statement in a transaction, which
+ * then commits, rolls back, or is left open when the handler returns (its cleanup rolls it
+ * back). `ms` sleeps inside the transaction first. */
+static void db_tx(bk_req *req)
+{
+    bk_task *t = bk_req_task(req);
+    const char *sql = bk_req_query(req, "sql");
+    const char *end = bk_req_query(req, "end");
+    bk_tx *tx = NULL;
+    int err = bk_db_begin(t, test_db, &tx);
+    if (err) {
+        send_rows(req, err, NULL);
+        return;
+    }
+    bk_db_value vals[9];
+    int n = db_params(req, vals);
+    bk_rows *rows = NULL;
+    err = bk_tx_query(t, tx, sql ? sql : "SELECT 1", n, vals, &rows);
+    unsigned long long ms = query_u64(req, "ms", 0);
+    if (!err && ms)
+        err = bk_sleep(req, ms);
+    if (!err && end && strcmp(end, "open") == 0) {
+        send_rows(req, 0, rows); /* the task's cleanup rolls it back */
+    } else if (!err) {
+        err = end && strcmp(end, "rollback") == 0 ? bk_tx_rollback(t, tx) : bk_tx_commit(t, tx);
+        send_rows(req, err, rows);
+    } else {
+        send_rows(req, err, rows); /* and the cleanup rolls back */
+    }
+    bk_rows_free(rows);
+}
+
 int main(int argc, char **argv)
 {
     bk_app *app = bk_app_new();
@@ -535,6 +711,12 @@ int main(int argc, char **argv)
     rc |= bk_get(app, "/fetch", fetch_handler);
     rc |= bk_post(app, "/fetch", fetch_handler);
     rc |= bk_get(app, "/fetch-many", fetch_many);
+    if (getenv("DATABASE_URL")) {
+        rc |= bk_db_open(app, NULL, &test_db);
+        rc |= bk_get(app, "/db/query", db_query);
+        rc |= bk_get(app, "/db/many", db_many);
+        rc |= bk_get(app, "/db/tx", db_tx);
+    }
     if (rc != 0) {
         fprintf(stderr, "test_app: route registration failed\n");
         return 1;
