@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 BRISK_WERROR ?= OFF
 CMAKE_FLAGS = -DBRISK_WERROR=$(BRISK_WERROR)
 
-.PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install soak techempower bench-db
+.PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install soak techempower bench-db bench-gateway
 
 all: build
 
@@ -57,6 +57,10 @@ bench: build
 bench-db: build
 	@scripts/deps.sh bench
 	/usr/bin/python3 bench/db.py --build $(BUILD)
+
+# examples/gateway: 1,000 concurrent bk_fetch calls to an upstream that waits 1 s each.
+bench-gateway: build
+	ulimit -n 20000; /usr/bin/python3 bench/gateway.py --build $(BUILD)
 
 format:
 	clang-format -i include/*.h src/*.h src/*/*.c src/*/*.h examples/*.c tests/unit/*.c tests/unit/*.h tests/apps/*.c

@@ -203,3 +203,18 @@ def test_client_leaving_mid_transaction_cancels_it_on_the_server(dbapp, pg):
     assert pg.psql("SELECT count(*) FROM gone") == "6"
     idle_in_tx = "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'"
     assert pg.psql(idle_in_tx) == "0"
+
+
+def test_pinned_pool_exhaustion_waits_then_succeeds(spawn, pg):
+    # 2 pinned connections, 6 concurrent transactions of 0.3 s: they take turns, none fails
+    url = pg.url + "?pinned=2"
+    app = spawn("db_app", env={"DATABASE_URL": url})
+    stmts = {"stmts": [{"sql": "SELECT pg_sleep(0.3)"}]}
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(6) as ex:
+        statuses = [s for s, _ in ex.map(lambda _: post(app.port, "/tx", stmts), range(6))]
+    elapsed = time.monotonic() - t0
+    assert statuses == [200] * 6
+    assert elapsed >= 0.85, f"{elapsed:.2f} s: more than 2 transactions ran at once"
+    active = "SELECT count(*) FROM pg_stat_activity WHERE datname = 'brisk_test' AND backend_type = 'client backend'"
+    assert int(pg.psql(active)) <= 2 + 2 + 1  # shared + pinned + psql itself
