@@ -397,7 +397,10 @@ static void send_call(pg_conn *c, pg_call *call)
             char why[160];
             snprintf(why, sizeof(why), "cannot send a query: %s", PQerrorMessage(c->pg));
             why[strcspn(why, "\n")] = '\0';
-            for (int j = i + 1; j < call->n; j++)
+            /* Statements i.. have no Sync expected (statement i failed before its own was), so
+             * tearing the connection down would not fail them: fail them here. The earlier
+             * ones are failed by the teardown, which keeps the call alive until then. */
+            for (int j = i; j < call->n; j++)
                 bk__pg_call_fail(call, BK_ECONNRESET);
             bk__pg_conn_fail(c, BK_ECONNRESET, why);
             return;
@@ -807,22 +810,36 @@ static void pop(pg_conn *c)
     c->count--;
 }
 
+/* The session is gone: fail what is in flight on it, and reconnect. */
+static void conn_lost(pg_conn *c)
+{
+    char why[256];
+    snprintf(why, sizeof(why), "connection lost: %s", PQerrorMessage(c->pg));
+    why[strcspn(why, "\n")] = '\0';
+    bk__pg_conn_fail(c, BK_ECONNRESET, why);
+}
+
 void bk__pg_conn_read(pg_conn *c)
 {
     if (!PQconsumeInput(c->pg)) {
-        char why[256];
-        snprintf(why, sizeof(why), "connection lost: %s", PQerrorMessage(c->pg));
-        why[strcspn(why, "\n")] = '\0';
-        bk__pg_conn_fail(c, BK_ECONNRESET, why);
+        conn_lost(c);
         return;
     }
     while (c->status == CONN_READY && c->count && !PQisBusy(c->pg)) {
         pg_expect e = c->fifo[c->head];
         PGresult *r = PQgetResult(c->pg);
         if (!r) { /* the end of this statement's results */
-            if (e.kind != EXPECT_SYNC)
+            if (e.kind != EXPECT_SYNC) {
                 pop(c);
-            continue;
+                continue;
+            }
+            /* No result where a Sync is due: the session ended (a FATAL error, the server
+             * shutting down) and libpq has nothing more to give. Looping would spin. */
+            if (PQstatus(c->pg) == CONNECTION_BAD || PQpipelineStatus(c->pg) == PQ_PIPELINE_OFF) {
+                conn_lost(c);
+                return;
+            }
+            break;
         }
         if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
             PQclear(r);
@@ -837,6 +854,10 @@ void bk__pg_conn_read(pg_conn *c)
         }
         take_result(c, &e, r);
         PQclear(r);
+    }
+    if (c->status == CONN_READY && PQstatus(c->pg) == CONNECTION_BAD) {
+        conn_lost(c);
+        return;
     }
     if (c->status == CONN_READY)
         bk__pg_conn_flush(c); /* libpq may have output left after reading */
