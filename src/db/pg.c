@@ -113,6 +113,8 @@ static int pg_open(bk_db *db, bk__sched *sched, void **out)
         conn_init(st, &st->shared[i], 0);
     for (int i = 0; i < st->npinned_max; i++)
         conn_init(st, &st->pinned[i], 1);
+    if (bk__pg_uncork_init(st) != 0) /* without it statements go out one send each */
+        bk__log(BK_LOG_WARNING, "PostgreSQL: cannot batch sends (out of memory)");
     for (int i = 0; i < st->nshared; i++) /* a server that is down is logged, not fatal */
         bk__pg_conn_start(&st->shared[i]);
     *out = st;
@@ -153,6 +155,7 @@ static void pg_close(void *state)
         bk__pg_conn_close(&st->shared[i]);
     for (int i = 0; i < st->npinned_max; i++)
         bk__pg_conn_close(&st->pinned[i]);
+    bk__pg_uncork_close(st);
     free(st->shared);
     free(st->pinned);
     free(st->conninfo);
@@ -377,6 +380,7 @@ static void send_call(pg_conn *c, pg_call *call)
 {
     call->conn = c;
     call->sent = 1;
+    bk__pg_conn_cork(c);
     const bk__db_query *q = call->q;
     for (int i = 0; i < call->n; i++) {
         const bk_db_stmt *s = q ? &q->stmts[i] : &(bk_db_stmt){"ROLLBACK", 0, NULL};

@@ -79,6 +79,8 @@ struct pg_conn {
     int pinned; /* a pinned connection (else shared) */
     bk_tx *tx;  /* the transaction it is lent to */
     int failed; /* the last connection attempt failed: calls fail fast until one works */
+    int tcp;    /* over TCP (not a unix socket): its output can be corked */
+    int corked; /* TCP_CORK is on: this iteration's statements go out together */
     unsigned backoff_ms;
     uv_timer_t *retry; /* reconnect timer, its own allocation */
     pg_expect *fifo;   /* ring of expected results */
@@ -91,6 +93,7 @@ struct pg_state {
     bk_db *db;
     uv_loop_t *loop;
     bk__pool_port *blocking; /* for PQcancel, which blocks (libpq < 17) */
+    uv_prepare_t *uncork;    /* before the loop polls: sends what the iteration corked */
     char *conninfo;
     int nshared, npinned_max;
     pg_conn *shared;                  /* nshared */
@@ -117,6 +120,11 @@ void bk__pg_conn_close(pg_conn *c);
 void bk__pg_conn_flush(pg_conn *c);
 /* The connection broke: fail what is in flight with `err`, and reconnect with backoff. */
 void bk__pg_conn_fail(pg_conn *c, int err, const char *why);
+/* Holds `c`'s output in the kernel until the loop is about to poll (see pg_conn.c). */
+void bk__pg_conn_cork(pg_conn *c);
+/* Sets up / closes the state's uncork handle. */
+int bk__pg_uncork_init(pg_state *st);
+void bk__pg_uncork_close(pg_state *st);
 /* Appends an expected result. Returns 0 or BK_ENOMEM. */
 int bk__pg_expect(pg_conn *c, pg_expect e);
 
