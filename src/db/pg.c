@@ -258,6 +258,19 @@ void bk__pg_call_fail(pg_call *call, int err)
 
 /* ---- sending ---- */
 
+/* A statement's Sync. libpq 17's PQsendPipelineSync queues it without flushing, so a call's
+ * statements leave in send_call's one flush; libpq 14-16's PQpipelineSync flushes each (the cork
+ * in pg_conn.c batches those on TCP). The libpq 17 path is not exercised here: Debian 12 has
+ * libpq 15. */
+static int send_sync(PGconn *pg)
+{
+#if defined(LIBPQ_HAS_SEND_PIPELINE_SYNC)
+    return PQsendPipelineSync(pg);
+#else
+    return PQpipelineSync(pg);
+#endif
+}
+
 static uint32_t hash_sql(const char *s)
 {
     uint32_t h = 2166136261u; /* FNV-1a */
@@ -369,8 +382,7 @@ static int send_statement(pg_conn *c, pg_call *call, int index, const bk_db_stmt
     if (values != small_values)
         free(values);
     ok = ok && bk__pg_expect(c, (pg_expect){EXPECT_QUERY, call, index, -1}) == 0 &&
-         PQpipelineSync(c->pg) == 1 &&
-         bk__pg_expect(c, (pg_expect){EXPECT_SYNC, call, index, -1}) == 0;
+         send_sync(c->pg) == 1 && bk__pg_expect(c, (pg_expect){EXPECT_SYNC, call, index, -1}) == 0;
     return ok ? 0 : BK_ECONNRESET;
 }
 
@@ -392,7 +404,7 @@ static void send_call(pg_conn *c, pg_call *call)
                                                               "parameters",
                                            err == BK_ENOMEM ? "53200" : "22023");
             if (bk__pg_expect(c, (pg_expect){EXPECT_SYNC, call, i, -1}) != 0 ||
-                PQpipelineSync(c->pg) != 1)
+                send_sync(c->pg) != 1)
                 err = BK_ECONNRESET;
             else
                 continue;
@@ -673,8 +685,7 @@ void bk__pg_conn_ready(pg_conn *c)
     char sql[64];
     snprintf(sql, sizeof(sql), "SET statement_timeout = %ld", st->statement_timeout_ms);
     if (PQsendQueryParams(c->pg, sql, 0, NULL, NULL, NULL, NULL, 0) != 1 ||
-        bk__pg_expect(c, (pg_expect){EXPECT_SETUP, NULL, 0, -1}) != 0 ||
-        PQpipelineSync(c->pg) != 1 ||
+        bk__pg_expect(c, (pg_expect){EXPECT_SETUP, NULL, 0, -1}) != 0 || send_sync(c->pg) != 1 ||
         bk__pg_expect(c, (pg_expect){EXPECT_SYNC, NULL, 0, -1}) != 0) {
         bk__pg_conn_fail(c, BK_ECONNRESET, "cannot set up the session");
         return;

@@ -3,6 +3,7 @@
 pipelining across concurrent requests, cancellation, and a server that dies and comes back."""
 
 import json
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -218,3 +219,27 @@ def test_pinned_pool_exhaustion_waits_then_succeeds(spawn, pg):
     assert elapsed >= 0.85, f"{elapsed:.2f} s: more than 2 transactions ran at once"
     active = "SELECT count(*) FROM pg_stat_activity WHERE datname = 'brisk_test' AND backend_type = 'client backend'"
     assert int(pg.psql(active)) <= 2 + 2 + 1  # shared + pinned + psql itself
+
+
+def test_graceful_stop_lets_a_query_finish(spawn, pg):
+    app = spawn("db_app", env={"DATABASE_URL": pg.url})
+    with ThreadPoolExecutor(1) as ex:
+        slow = ex.submit(sql, app.port, "SELECT pg_sleep(0.5), 1 AS v")
+        time.sleep(0.15)
+        app.send_signal(signal.SIGTERM)
+        status, res = slow.result()
+    assert status == 200 and res["rows"][0][1] == 1
+    assert app.wait(10) == 0, app.stderr()
+
+
+def test_grace_period_end_cancels_a_query(spawn, pg):
+    app = spawn("db_app", "--graceful-timeout", "0.5", env={"DATABASE_URL": pg.url})
+    c = RawConn(app.port, timeout=5)
+    body = json.dumps({"sql": "SELECT pg_sleep(30)"}).encode()
+    c.send(build_request("POST", "/sql", headers=[("Content-Type", "application/json")], body=body))
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    app.send_signal(signal.SIGTERM)
+    assert app.wait(10) == 0, app.stderr()  # its loop closed cleanly: no handle, no query left
+    assert time.monotonic() - t0 < 3.0
+    c.close()
