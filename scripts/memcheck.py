@@ -3,7 +3,9 @@
 
 Starts the app under `valgrind --leak-check=full`, sends a mix of requests a real server meets
 (plain, keep-alive, pipelined, awaiting, POST bodies, chunked, malformed, clients that leave
-mid-request), stops it with SIGTERM and reports valgrind's verdict. Exit 0 only when valgrind saw
+mid-request) and every kind of waiting (the thread pool, gathers, deadlines, shields, outbound
+fetches of the app's own routes, PostgreSQL queries and transactions on a throwaway server when
+one is installed), stops it with SIGTERM and reports valgrind's verdict. Exit 0 only when valgrind saw
 no error and no leak and the app exited 0. Loopback only; every loop is bounded.
 
   scripts/memcheck.py build/test_app
@@ -17,6 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lib"))
+from dbclient import db_path  # noqa: E402
 from httpclient import RawConn, Server, build_request  # noqa: E402
 
 TIMEOUT = 10.0  # seconds for any one answer (valgrind makes the app ~20x slower)
@@ -26,7 +29,7 @@ def req(method, path, body=None, headers=(), close=True):
     return build_request(method, path, list(headers), body, close=close)
 
 
-def load(port):
+def load(port, with_db):
     """Returns a list of problems seen by the client (wrong answers)."""
     problems = []
 
@@ -65,7 +68,27 @@ def load(port):
     for _ in range(10):  # clients that leave while their handler awaits: cancellation path
         leave(req("GET", "/sleep?ms=2000"))
     leave(b"GET /fast HTTP/1.1\r\nHost: m\r\n")  # leaves mid-headers
-    time.sleep(0.5)
+    # every kind of waiting, answered and abandoned
+    me = f"http://127.0.0.1:{port}"
+    for path, status in (("/blocking?ms=10", 200), ("/offload?ms=10", 200), ("/gather?n=20&ms=10", 200),
+                         ("/gather?n=5&ms=5000&fail=0&fast=1", 200), ("/deadline?ms=3000", 504),
+                         ("/deadline-blocking?ms=300", 504), ("/shield?ms=10", 200),
+                         (f"/fetch?url={me}/fast", 200), (f"/fetch-many?n=10&url={me}/fast", 200),
+                         ("/fetch?url=http://127.0.0.1:1/", 502)):
+        expect(req("GET", path), status)
+    for path in ("/blocking?ms=500", "/gather?n=10&ms=5000", "/shield?ms=300", f"/fetch?url={me}/sleep%3Fms%3D3000"):
+        leave(req("GET", path))
+    if with_db:
+        expect(req("GET", db_path("query", "CREATE TABLE IF NOT EXISTS m (k int PRIMARY KEY, v text)")), 200)
+        for i in range(10):
+            expect(req("GET", db_path("query", "INSERT INTO m VALUES ($1, $2)", i, "v")), 200)
+            expect(req("GET", db_path("query", "SELECT k, v FROM m WHERE k = $1", i)), 200)
+        expect(req("GET", db_path("query", "INSERT INTO m VALUES ($1, $2)", 1, "dup")), 400)
+        expect(req("GET", db_path("tx", "UPDATE m SET v = 'w' WHERE k = 1", end="commit")), 200)
+        expect(req("GET", db_path("tx", "UPDATE m SET v = 'w' WHERE k = 2", end="none")), 200)
+        leave(req("GET", db_path("query", "SELECT pg_sleep(2)")))
+        leave(req("GET", db_path("tx", "SELECT pg_sleep(2)", end="commit")))
+    time.sleep(1.0)
     return problems
 
 
@@ -76,16 +99,26 @@ def main():
     valgrind = ["valgrind", "--leak-check=full", "--show-leak-kinds=definite,indirect,possible",
                 "--errors-for-leak-kinds=definite,indirect,possible", "--error-exitcode=99",
                 f"--log-file={log}"]
-    server = Server(app, ["--no-access-log"], workdir=workdir, prefix=valgrind)
+    pg = None
+    try:
+        import pgserver
+
+        pg = pgserver.start_server() if pgserver.bindir() else None
+    except Exception as e:  # noqa: BLE001 - memcheck the rest without a database
+        print(f"[memcheck] no PostgreSQL ({e}): database paths not checked", flush=True)
+    env = {"DATABASE_URL": pg.url} if pg else None
+    server = Server(app, ["--no-access-log"], workdir=workdir, prefix=valgrind, env=env)
     print("[memcheck] " + " ".join(server.argv), flush=True)
     try:
         server.start(timeout=60)
         print("[memcheck] app up; sending the scripted load", flush=True)
-        problems = load(server.port)
+        problems = load(server.port, pg is not None)
         code = server.stop(signal.SIGTERM, timeout=120)
         report = log.read_text()
     finally:
         server.kill()
+        if pg:
+            pg.destroy()
     summary = re.search(r"ERROR SUMMARY: (\d+) errors", report)
     errors = int(summary.group(1)) if summary else -1
     print(report[-1500:])
