@@ -98,7 +98,6 @@ struct pg_state {
     int nshared, npinned_max;
     pg_conn *shared;                  /* nshared */
     pg_conn *pinned;                  /* npinned_max, opened on demand */
-    unsigned next_shared;             /* round robin */
     pg_call *queue_head, *queue_tail; /* shared calls waiting for a connection to be up */
     pg_call *pin_head, *pin_tail;     /* BEGINs waiting for a free pinned connection */
     size_t inflight;                  /* calls not finished, queued ones included */
