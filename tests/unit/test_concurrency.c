@@ -5,6 +5,7 @@
 #include "await/task.h"
 #include "brisk.h"
 #include "check.h"
+#include "looptask.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,42 +16,6 @@ static uv_loop_t loop;
 static bk__sched sched;
 static bk__pool pool;
 static bk__pool_port port;
-
-/* ---- a task the test starts and runs the loop for ---- */
-
-typedef struct run {
-    bk_task task;
-    void (*fn)(bk_task *t, void *arg);
-    void *arg;
-    int done;
-} run;
-
-static void on_run_done(bk_task *t)
-{
-    ((run *)t)->done = 1;
-}
-
-static void run_body(bk_task *t, void *arg)
-{
-    run *r = arg;
-    r->fn(t, r->arg);
-}
-
-/* Starts fn(task, arg) as a task; the caller runs the loop. */
-static void start(run *r, void (*fn)(bk_task *t, void *arg), void *arg)
-{
-    memset(r, 0, sizeof(*r));
-    r->fn = fn;
-    r->arg = arg;
-    if (bk__task_start(&sched, &r->task, run_body, r, on_run_done) == 1)
-        r->done = 1;
-}
-
-static void run_until_done(run *r)
-{
-    while (!r->done)
-        uv_run(&loop, UV_RUN_ONCE);
-}
 
 /* Cancels a task from a timer, as a client leaving would. */
 typedef struct canceller {
@@ -76,11 +41,6 @@ static void cancel_after(canceller *c, bk_task *t, uint64_t ms, int abort)
     uv_timer_init(&loop, &c->timer);
     c->timer.data = c;
     uv_timer_start(&c->timer, on_cancel_timer, ms, 0);
-}
-
-static uint64_t now_ms(void)
-{
-    return uv_hrtime() / 1000000;
 }
 
 /* ---- bk_run_blocking ---------------------------------------------------------------------- */
@@ -128,16 +88,16 @@ static void nap(bk_task *t, void *arg)
 static void test_blocking_runs_off_the_loop(void)
 {
     job_arg j = {.ms = 200};
-    run job, sleeper;
+    looptask job, sleeper;
     int slept = 1;
-    uint64_t t0 = now_ms();
-    start(&job, run_job, &j);
-    start(&sleeper, nap, &slept);
-    run_until_done(&sleeper);
+    uint64_t t0 = looptask_now_ms();
+    looptask_start(&sched, &job, run_job, &j);
+    looptask_start(&sched, &sleeper, nap, &slept);
+    looptask_wait(&loop, &sleeper);
     CHECK(slept == 0);
-    CHECK(now_ms() - t0 < 150);
+    CHECK(looptask_now_ms() - t0 < 150);
     CHECK(!job.done);
-    run_until_done(&job);
+    looptask_wait(&loop, &job);
     CHECK(j.await_result == 0);
     CHECK(j.ran && j.seen_finished);
     CHECK(!pthread_equal(j.thread, pthread_self()));
@@ -148,15 +108,15 @@ static void test_blocking_runs_off_the_loop(void)
 static void test_cancel_waits_for_a_running_job(void)
 {
     job_arg j = {.ms = 100};
-    run job;
+    looptask job;
     canceller c;
-    start(&job, run_job, &j);
+    looptask_start(&sched, &job, run_job, &j);
     cancel_after(&c, &job.task, 20, 0);
-    uint64_t t0 = now_ms();
-    run_until_done(&job);
+    uint64_t t0 = looptask_now_ms();
+    looptask_wait(&loop, &job);
     CHECK(j.await_result == BK_ECANCELED);
     CHECK(j.seen_finished);
-    CHECK(now_ms() - t0 >= 90);
+    CHECK(looptask_now_ms() - t0 >= 90);
 }
 
 /* A job still queued when its task is cancelled never runs, and the task resumes at once. */
@@ -165,18 +125,18 @@ static void test_cancel_drops_a_queued_job(void)
     uv_sem_t gate;
     CHECK(uv_sem_init(&gate, 0) == 0);
     job_arg first = {.gate = &gate}, second = {.ms = 1};
-    run a, b;
+    looptask a, b;
     canceller c;
-    start(&a, run_job, &first); /* the pool's only thread, held at the gate */
+    looptask_start(&sched, &a, run_job, &first); /* the pool's only thread, held at the gate */
     while (!first.ran)
         usleep(1000);
-    start(&b, run_job, &second);
+    looptask_start(&sched, &b, run_job, &second);
     cancel_after(&c, &b.task, 10, 0);
-    run_until_done(&b);
+    looptask_wait(&loop, &b);
     CHECK(second.await_result == BK_ECANCELED);
     CHECK(!second.ran);
     uv_sem_post(&gate);
-    run_until_done(&a);
+    looptask_wait(&loop, &a);
     CHECK(first.await_result == 0);
     uv_sem_destroy(&gate);
 }
@@ -187,18 +147,18 @@ static void test_full_queue_refuses(void)
     uv_sem_t gate;
     CHECK(uv_sem_init(&gate, 0) == 0);
     job_arg running = {.gate = &gate}, queued = {.ms = 1}, refused = {.ms = 1};
-    run a, b, c;
-    start(&a, run_job, &running);
+    looptask a, b, c;
+    looptask_start(&sched, &a, run_job, &running);
     while (!running.ran) /* on the thread, so the next one queues */
         usleep(1000);
-    start(&b, run_job, &queued);
-    start(&c, run_job, &refused);
+    looptask_start(&sched, &b, run_job, &queued);
+    looptask_start(&sched, &c, run_job, &refused);
     CHECK(c.done);
     CHECK(refused.await_result == BK_EAGAIN);
     CHECK(!refused.ran);
     uv_sem_post(&gate);
-    run_until_done(&a);
-    run_until_done(&b);
+    looptask_wait(&loop, &a);
+    looptask_wait(&loop, &b);
     CHECK(running.await_result == 0 && queued.await_result == 0);
     uv_sem_destroy(&gate);
 }
@@ -206,11 +166,11 @@ static void test_full_queue_refuses(void)
 /* Code on the pool may not await: the loop's coroutines are not its to switch. */
 static void test_job_cannot_await(void)
 {
-    run job;
+    looptask job;
     job_arg j = {.ms = 1};
     j.task = &job.task;
-    start(&job, run_job, &j);
-    run_until_done(&job);
+    looptask_start(&sched, &job, run_job, &j);
+    looptask_wait(&loop, &job);
     CHECK(j.await_result == 0);
     CHECK(j.sleep_result == BK_EINVAL);
 }
@@ -246,7 +206,7 @@ typedef struct gather {
 static void gather_main(bk_task *t, void *arg)
 {
     gather *g = arg;
-    uint64_t t0 = now_ms();
+    uint64_t t0 = looptask_now_ms();
     bk_group *grp = bk_group_new(t, g->flags);
     CHECK(grp != NULL);
     for (int i = 0; i < 3; i++)
@@ -256,17 +216,17 @@ static void gather_main(bk_task *t, void *arg)
         return;
     g->wait_result = bk_group_wait(grp, g->results);
     g->all_returned = g->kids[0].returned && g->kids[1].returned && g->kids[2].returned;
-    g->elapsed = now_ms() - t0;
+    g->elapsed = looptask_now_ms() - t0;
 }
 
 /* Children wait concurrently: three sleeps of 60, 40 and 20 ms take about 60 ms, not 120. A
- * child's error reaches the parent, in spawn order, and the others still run to their end. */
+ * child's error reaches the parent, in spawn order, and the others still looptask to their end. */
 static void test_gather_runs_children_concurrently(void)
 {
     gather g = {.kids = {{.ms = 60}, {.ms = 40, .fail_with = BK_ERANGE}, {.ms = 20}}};
-    run r;
-    start(&r, gather_main, &g);
-    run_until_done(&r);
+    looptask r;
+    looptask_start(&sched, &r, gather_main, &g);
+    looptask_wait(&loop, &r);
     CHECK(g.spawn_err == 0);
     CHECK(g.elapsed >= 60 && g.elapsed < 110);
     CHECK(g.wait_result == BK_ERANGE);
@@ -281,9 +241,9 @@ static void test_fail_fast_cancels_siblings(void)
 {
     gather g = {.flags = BK_GROUP_FAIL_FAST,
                 .kids = {{.ms = 5000}, {.ms = 10, .fail_with = BK_ERANGE}, {.ms = 5000}}};
-    run r;
-    start(&r, gather_main, &g);
-    run_until_done(&r);
+    looptask r;
+    looptask_start(&sched, &r, gather_main, &g);
+    looptask_wait(&loop, &r);
     CHECK(g.elapsed < 1000);
     CHECK(g.wait_result == BK_ERANGE);
     CHECK(g.results[0] == BK_ECANCELED && g.results[2] == BK_ECANCELED);
@@ -295,11 +255,11 @@ static void test_fail_fast_cancels_siblings(void)
 static void test_cancelled_parent_cancels_children(void)
 {
     gather g = {.kids = {{.ms = 5000}, {.ms = 5000}, {.ms = 5}}};
-    run r;
+    looptask r;
     canceller c;
-    start(&r, gather_main, &g);
+    looptask_start(&sched, &r, gather_main, &g);
     cancel_after(&c, &r.task, 20, 0);
-    run_until_done(&r);
+    looptask_wait(&loop, &r);
     CHECK(g.wait_result == BK_ECANCELED);
     CHECK(g.all_returned);
     CHECK(g.results[0] == BK_ECANCELED && g.results[1] == BK_ECANCELED && g.results[2] == 0);
@@ -312,13 +272,13 @@ static void test_cancelled_parent_cancels_children(void)
 static void test_unwaited_group_is_closed(void)
 {
     gather g = {.skip_wait = 1, .kids = {{.ms = 5000}, {.ms = 5000}, {.ms = 5000}}};
-    run r;
-    uint64_t t0 = now_ms();
-    start(&r, gather_main, &g);
-    run_until_done(&r);
+    looptask r;
+    uint64_t t0 = looptask_now_ms();
+    looptask_start(&sched, &r, gather_main, &g);
+    looptask_wait(&loop, &r);
     CHECK(g.kids[0].returned && g.kids[1].returned && g.kids[2].returned);
     CHECK(g.kids[0].slept == BK_ECANCELED);
-    CHECK(now_ms() - t0 < 1000);
+    CHECK(looptask_now_ms() - t0 < 1000);
     CHECK(sched.live == 0);
 }
 
@@ -335,9 +295,9 @@ static void spawn_after_cancel(bk_task *t, void *arg)
 static void test_no_spawn_when_cancelled(void)
 {
     int err = 0;
-    run r;
-    start(&r, spawn_after_cancel, &err);
-    run_until_done(&r);
+    looptask r;
+    looptask_start(&sched, &r, spawn_after_cancel, &err);
+    looptask_wait(&loop, &r);
     CHECK(err == BK_ECANCELED);
     CHECK(bk_group_new(NULL, 0) == NULL);
     CHECK(bk_group_spawn(NULL, kid_main, NULL) == BK_EINVAL);
@@ -354,10 +314,10 @@ typedef struct timed {
 static void timeout_main(bk_task *t, void *arg)
 {
     timed *r = arg;
-    uint64_t t0 = now_ms();
+    uint64_t t0 = looptask_now_ms();
     CHECK(bk_task_timeout(t, 20) == 0);
     r->first = bk_task_sleep(t, 5000);
-    r->first_ms = now_ms() - t0;
+    r->first_ms = looptask_now_ms() - t0;
     r->second = bk_task_sleep(t, 1); /* still past the deadline */
     CHECK(bk_task_timeout(t, 0) == 0);
     r->third = bk_task_sleep(t, 1);
@@ -374,9 +334,9 @@ static void timeout_main(bk_task *t, void *arg)
 static void test_timeout_ends_awaits(void)
 {
     timed r = {0};
-    run t;
-    start(&t, timeout_main, &r);
-    run_until_done(&t);
+    looptask t;
+    looptask_start(&sched, &t, timeout_main, &r);
+    looptask_wait(&loop, &t);
     CHECK(r.first == BK_ETIMEDOUT);
     CHECK(r.first_ms >= 20 && r.first_ms < 1000);
     CHECK(r.second == BK_ETIMEDOUT);
@@ -403,11 +363,11 @@ static void shield_main(bk_task *t, void *arg)
 static void test_shield_holds_cancellation_back(void)
 {
     shielded s = {1, 1, 1};
-    run r;
+    looptask r;
     canceller c;
-    start(&r, shield_main, &s);
+    looptask_start(&sched, &r, shield_main, &s);
     cancel_after(&c, &r.task, 5, 0);
-    run_until_done(&r);
+    looptask_wait(&loop, &r);
     CHECK(s.inside == 0);
     CHECK(s.end == BK_ECANCELED);
     CHECK(s.after == BK_ECANCELED);
@@ -418,14 +378,14 @@ static void test_shield_holds_cancellation_back(void)
 static void test_abort_breaks_the_shield(void)
 {
     shielded s = {1, 1, 1};
-    run r;
+    looptask r;
     canceller c;
-    uint64_t t0 = now_ms();
-    start(&r, shield_main, &s);
+    uint64_t t0 = looptask_now_ms();
+    looptask_start(&sched, &r, shield_main, &s);
     cancel_after(&c, &r.task, 5, 1);
-    run_until_done(&r);
+    looptask_wait(&loop, &r);
     CHECK(s.inside == BK_ECANCELED);
-    CHECK(now_ms() - t0 < 35);
+    CHECK(looptask_now_ms() - t0 < 35);
 }
 
 int main(void)

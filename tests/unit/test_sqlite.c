@@ -4,6 +4,7 @@
 #include "app/app.h"
 #include "brisk.h"
 #include "check.h"
+#include "looptask.h"
 #include "db/db.h"
 #include "loop/worker.h"
 
@@ -56,52 +57,12 @@ static void teardown(void)
 
 /* ---- tasks ---- */
 
-typedef struct run {
-    bk_task task;
-    void (*fn)(bk_task *t, void *arg);
-    void *arg;
-    int done;
-    uint64_t done_ms;
-} run;
-
-static uint64_t now_ms(void)
-{
-    return uv_hrtime() / 1000000;
-}
-
-static void on_run_done(bk_task *t)
-{
-    ((run *)t)->done = 1;
-    ((run *)t)->done_ms = now_ms();
-}
-
-static void run_body(bk_task *t, void *arg)
-{
-    run *r = arg;
-    r->fn(t, r->arg);
-}
-
-static void start(run *r, void (*fn)(bk_task *t, void *arg), void *arg)
-{
-    memset(r, 0, sizeof(*r));
-    r->fn = fn;
-    r->arg = arg;
-    if (bk__task_start(&w.sched, &r->task, run_body, r, on_run_done) == 1)
-        on_run_done(&r->task);
-}
-
-static void run_until_done(const run *r)
-{
-    while (!r->done)
-        uv_run(&w.loop, UV_RUN_ONCE);
-}
-
 /* Runs fn as a task to its end. */
 static void run_task(void (*fn)(bk_task *t, void *arg), void *arg)
 {
-    run r;
-    start(&r, fn, arg);
-    run_until_done(&r);
+    looptask r;
+    looptask_start(&w.sched, &r, fn, arg);
+    looptask_wait(&w.loop, &r);
 }
 
 /* Runs `sql` and checks it succeeded; returns its rows (free them). */
@@ -373,12 +334,12 @@ static char slow_write[256], slow_read[256];
 static void readers_beside_writer(void)
 {
     timed wq = {slow_write, 1}, rq = {"SELECT count(*) FROM acct", 1};
-    run a, b;
-    uint64_t t0 = now_ms();
-    start(&a, timed_query, &wq);
-    start(&b, timed_query, &rq);
-    run_until_done(&b);
-    run_until_done(&a);
+    looptask a, b;
+    uint64_t t0 = looptask_now_ms();
+    looptask_start(&w.sched, &a, timed_query, &wq);
+    looptask_start(&w.sched, &b, timed_query, &rq);
+    looptask_wait(&w.loop, &b);
+    looptask_wait(&w.loop, &a);
     CHECK(wq.result == 0 && rq.result == 0);
     fprintf(stderr, "slow write %llu ms, read beside it %llu ms\n",
             (unsigned long long)(a.done_ms - t0), (unsigned long long)(b.done_ms - t0));
@@ -410,24 +371,24 @@ static void cancellation(void)
 {
     /* queued behind a slow write: dropped, the task resumes at once */
     timed wq = {slow_write, 1}, queued = {"INSERT INTO acct VALUES (50, 0)", 1};
-    run a, b;
+    looptask a, b;
     canceller c;
-    start(&a, timed_query, &wq);
-    start(&b, timed_query, &queued);
-    uint64_t t0 = now_ms();
+    looptask_start(&w.sched, &a, timed_query, &wq);
+    looptask_start(&w.sched, &b, timed_query, &queued);
+    uint64_t t0 = looptask_now_ms();
     cancel_after(&c, &b.task, 20);
-    run_until_done(&b);
+    looptask_wait(&w.loop, &b);
     CHECK(queued.result == BK_ECANCELED);
     CHECK(!a.done);
-    run_until_done(&a);
+    looptask_wait(&w.loop, &a);
     CHECK(wq.result == 0);
     fprintf(stderr, "queued job cancelled after %llu ms\n", (unsigned long long)(b.done_ms - t0));
 
     /* running on a reader: the task waits for it, and gets BK_ECANCELED */
     timed rq = {slow_read, 1};
-    start(&a, timed_query, &rq);
+    looptask_start(&w.sched, &a, timed_query, &rq);
     cancel_after(&c, &a.task, 20);
-    run_until_done(&a);
+    looptask_wait(&w.loop, &a);
     CHECK(rq.result == BK_ECANCELED);
 }
 
@@ -459,12 +420,12 @@ static void slow_in_tx(bk_task *t, void *arg)
 static void cancel_in_tx(void)
 {
     int result = 1;
-    run a;
+    looptask a;
     canceller c;
-    uint64_t t0 = now_ms();
-    start(&a, slow_in_tx, &result);
+    uint64_t t0 = looptask_now_ms();
+    looptask_start(&w.sched, &a, slow_in_tx, &result);
     cancel_after(&c, &a.task, 30);
-    run_until_done(&a);
+    looptask_wait(&w.loop, &a);
     CHECK(result == BK_ECANCELED);
     uint64_t took = a.done_ms - t0;
     fprintf(stderr, "transaction cancelled mid-statement after %llu ms\n",
@@ -485,14 +446,14 @@ static void hold_tx(bk_task *t, void *arg)
  * (instead of waiting forever for a task that may be waiting for it). */
 static void pinned_writer_times_out(void)
 {
-    run a, b;
+    looptask a, b;
     timed wq = {"INSERT INTO acct VALUES (70, 0)", 1};
-    start(&a, hold_tx, NULL);
-    start(&b, timed_query, &wq);
-    run_until_done(&b);
+    looptask_start(&w.sched, &a, hold_tx, NULL);
+    looptask_start(&w.sched, &b, timed_query, &wq);
+    looptask_wait(&w.loop, &b);
     CHECK(wq.result == BK_EQUERY);
     CHECK(!a.done);
-    run_until_done(&a);
+    looptask_wait(&w.loop, &a);
 }
 
 static void memory_db(bk_task *t, void *arg)
