@@ -14,7 +14,12 @@ sys.path.insert(0, str(REPO / "tests" / "lib"))
 import pgserver  # noqa: E402
 
 
+def on_term(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM stops it like Ctrl-C: the database is still deleted
+
+
 def main():
+    signal.signal(signal.SIGTERM, on_term)
     build = Path(sys.argv[1] if len(sys.argv) > 1 else REPO / "build")
     args = sys.argv[2:] or ["--host", "127.0.0.1", "--port", "8080", "--no-access-log"]
     pg = pgserver.PgServer(database="hello_world").init().start().create_database()
