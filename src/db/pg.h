@@ -127,7 +127,7 @@ void bk__pg_uncork_close(pg_state *st);
 /* Appends an expected result. Returns 0 or BK_ENOMEM. */
 int bk__pg_expect(pg_conn *c, pg_expect e);
 
-/* ---- pg.c, called by pg_conn.c ---- */
+/* ---- pg.c and pg_result.c, called by pg_conn.c ---- */
 
 /* `c` became ready: send the setup statements, then queued calls. */
 void bk__pg_conn_ready(pg_conn *c);
@@ -135,6 +135,8 @@ void bk__pg_conn_ready(pg_conn *c);
 void bk__pg_conn_read(pg_conn *c);
 /* `c` went down: fail what waits for it when nothing else can take it. */
 void bk__pg_conn_down(pg_conn *c);
+/* Statement `index` of `call` is answered (its rows set, or an error). */
+void bk__pg_statement_done(pg_call *call, int index);
 /* Fails a call that was on a broken connection (or queued when it failed). */
 void bk__pg_call_fail(pg_call *call, int err);
 /* Frees the prepared-statement cache of `c` (a new session has none). */
