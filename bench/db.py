@@ -8,7 +8,7 @@ pgbench -c64 -j1):
   - pgbench select-only in TechEmpower's form: `SELECT randomNumber FROM World WHERE id = :id`,
     prepared (the ceiling a plain client reaches);
   - brisk (examples/techempower, 1 worker): /db, /queries?queries=20, /queries-sequential?queries=20,
-    /fortunes, /updates?queries=20; and the two /queries forms again with 4 clients;
+    /fortunes, /updates?queries=20; and the two /queries forms again with 1, 2, 4, 8 and 16 clients;
   - FastAPI + asyncpg (shared/bench/fastapi_tfb.py, 1 uvicorn worker): the same routes.
 Prints the figures and the ratios the issue sets targets for, and writes them to $BENCH_OUT/db.txt.
 """
@@ -119,10 +119,11 @@ def main():
                        "--workers", "1", "--no-access-log"], {"DATABASE_URL": url}, port)
         try:
             measure("brisk", port, args.seconds, results)
-            for path in ("/queries?queries=20", "/queries-sequential?queries=20"):  # round trips dominate
-                rate, _, _ = wrk(port, path, args.seconds, clients=4)
-                results[("brisk-c4", path)] = rate
-                print(f"  brisk    {path + ' (4 clients)':34} {rate:10.0f} req/s", flush=True)
+            for clients in (1, 2, 4, 8, 16):  # where round trips, not CPU, bound the rate
+                for path in ("/queries?queries=20", "/queries-sequential?queries=20"):
+                    rate, _, _ = wrk(port, path, args.seconds, clients=clients)
+                    results[(f"brisk-c{clients}", path)] = rate
+                    print(f"  brisk    {path + f' ({clients} clients)':34} {rate:10.0f} req/s", flush=True)
         finally:
             stop(brisk)
 
@@ -143,9 +144,10 @@ def main():
     lines.append(f"  brisk /db vs pgbench select-only:      {b('/db') / results[('pgbench', 'select')]:.2f}x  (>= 1.0)")
     lines.append(f"  /queries=20 batched vs 20 sequential:  "
                  f"{b('/queries?queries=20') / max(b('/queries-sequential?queries=20'), 1):.2f}x  (>= 3)")
-    c4 = lambda p: results.get(("brisk-c4", p), 0)  # noqa: E731
-    lines.append(f"  same with 4 clients (round trips dominate): "
-                 f"{c4('/queries?queries=20') / max(c4('/queries-sequential?queries=20'), 1):.2f}x")
+    for clients in (1, 2, 4, 8, 16):
+        c = lambda p: results.get((f"brisk-c{clients}", p), 0)  # noqa: E731
+        lines.append(f"  same with {clients:2} clients: "
+                     f"{c('/queries?queries=20') / max(c('/queries-sequential?queries=20'), 1):.2f}x")
     for path in ("/db", "/queries?queries=20", "/fortunes", "/updates?queries=20"):
         f = results.get(("fastapi", path))
         if f:
