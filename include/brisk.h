@@ -380,9 +380,10 @@ BK_EXTERN int bk_group_wait(bk_group *g, int *results);
 
 /* ---- databases ------------------------------------------------------------------------ */
 
-/* A database the app uses: PostgreSQL ("postgresql://user:pw@host:port/db?pool=2") or SQLite
- * ("sqlite:///path/app.db", "sqlite://:memory:"). Every worker gets its own connections when it
- * starts; queries of concurrent requests on a PostgreSQL connection are pipelined. */
+/* A database the app uses: PostgreSQL ("postgresql://user:pw@host:port/db?pool=4") or SQLite
+ * ("sqlite:///app.db" relative to the working directory, "sqlite:////var/lib/app.db" absolute,
+ * "sqlite://:memory:"). Every worker gets its own connections when it starts; queries of
+ * concurrent requests on a PostgreSQL connection are pipelined. */
 typedef struct bk_db bk_db;
 /* A query's result: rows of typed values, or the database's error. Free with bk_rows_free. */
 typedef struct bk_rows bk_rows;
@@ -414,7 +415,7 @@ typedef struct bk_db_stmt {
 } bk_db_stmt;
 
 /* Declares a database for `app` (before it is served): `url`, or $DATABASE_URL when NULL, or
- * "sqlite:///brisk.db" when that is unset too. Connections open on each worker at start-up.
+ * "sqlite:///brisk.db" (./brisk.db) when that is unset too. Connections open on each worker at start-up.
  * Returns 0 with `*db` set (owned by the app), BK_EINVAL for a URL brisk cannot use (after
  * logging why), or BK_ENOMEM. */
 BK_EXTERN int bk_db_open(bk_app *app, const char *url, bk_db **db);
