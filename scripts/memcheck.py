@@ -86,47 +86,61 @@ def load(port, with_db):
         expect(req("GET", db_path("query", "INSERT INTO m VALUES ($1, $2)", 1, "dup")), 400)
         expect(req("GET", db_path("tx", "UPDATE m SET v = 'w' WHERE k = 1", end="commit")), 200)
         expect(req("GET", db_path("tx", "UPDATE m SET v = 'w' WHERE k = 2", end="none")), 200)
-        leave(req("GET", db_path("query", "SELECT pg_sleep(2)")))
-        leave(req("GET", db_path("tx", "SELECT pg_sleep(2)", end="commit")))
+        slow = ("SELECT pg_sleep(2)" if with_db == "postgresql" else
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) "
+                "SELECT count(*) FROM c")
+        leave(req("GET", db_path("query", slow)))
+        leave(req("GET", db_path("tx", slow, end="commit")))
     time.sleep(1.0)
     return problems
+
+
+def memcheck(app, workdir, name, env, with_db):
+    """One valgrind run of `app` under the load; True when clean."""
+    log = Path(workdir) / f"valgrind-{name}.log"
+    valgrind = ["valgrind", "--leak-check=full", "--show-leak-kinds=definite,indirect,possible",
+                "--errors-for-leak-kinds=definite,indirect,possible", "--error-exitcode=99",
+                f"--log-file={log}"]
+    server = Server(app, ["--no-access-log"], workdir=workdir, prefix=valgrind, env=env)
+    print(f"[memcheck:{name}] " + " ".join(server.argv), flush=True)
+    try:
+        server.start(timeout=60)
+        print(f"[memcheck:{name}] app up; sending the scripted load", flush=True)
+        problems = load(server.port, with_db)
+        code = server.stop(signal.SIGTERM, timeout=120)
+        report = log.read_text()
+    finally:
+        server.kill()
+    summary = re.search(r"ERROR SUMMARY: (\d+) errors", report)
+    errors = int(summary.group(1)) if summary else -1
+    print(report[-1500:])
+    print(f"[memcheck:{name}] exit code {code}, valgrind errors {errors}, client problems {len(problems)}")
+    for p in problems:
+        print("  " + p)
+    return code == 0 and errors == 0 and not problems
 
 
 def main():
     app = sys.argv[1] if len(sys.argv) > 1 else "build/test_app"
     workdir = tempfile.mkdtemp(prefix="memcheck-")
-    log = Path(workdir) / "valgrind.log"
-    valgrind = ["valgrind", "--leak-check=full", "--show-leak-kinds=definite,indirect,possible",
-                "--errors-for-leak-kinds=definite,indirect,possible", "--error-exitcode=99",
-                f"--log-file={log}"]
+    runs = {}
     pg = None
     try:
         import pgserver
 
         pg = pgserver.start_server() if pgserver.bindir() else None
-    except Exception as e:  # noqa: BLE001 - memcheck the rest without a database
-        print(f"[memcheck] no PostgreSQL ({e}): database paths not checked", flush=True)
-    env = {"DATABASE_URL": pg.url} if pg else None
-    server = Server(app, ["--no-access-log"], workdir=workdir, prefix=valgrind, env=env)
-    print("[memcheck] " + " ".join(server.argv), flush=True)
+    except Exception as e:  # noqa: BLE001 - memcheck the rest without PostgreSQL
+        print(f"[memcheck] no PostgreSQL ({e}): its paths not checked", flush=True)
     try:
-        server.start(timeout=60)
-        print("[memcheck] app up; sending the scripted load", flush=True)
-        problems = load(server.port, pg is not None)
-        code = server.stop(signal.SIGTERM, timeout=120)
-        report = log.read_text()
+        if pg:
+            runs["postgresql"] = memcheck(app, workdir, "postgresql", {"DATABASE_URL": pg.url}, "postgresql")
     finally:
-        server.kill()
         if pg:
             pg.destroy()
-    summary = re.search(r"ERROR SUMMARY: (\d+) errors", report)
-    errors = int(summary.group(1)) if summary else -1
-    print(report[-1500:])
-    print(f"[memcheck] exit code {code}, valgrind errors {errors}, client problems {len(problems)}")
-    for p in problems:
-        print("  " + p)
-    ok = code == 0 and errors == 0 and not problems
-    print(f"memcheck: {'1 passed, 0 failed' if ok else '0 passed, 1 failed'}")
+    sqlite_url = f"sqlite:///{workdir}/memcheck.db"  # three slashes and an absolute path: four
+    runs["sqlite"] = memcheck(app, workdir, "sqlite", {"DATABASE_URL": sqlite_url}, "sqlite")
+    ok = all(runs.values())
+    print(f"memcheck: {sum(runs.values())} passed, {len(runs) - sum(runs.values())} failed ({', '.join(runs)})")
     shutil.rmtree(workdir, ignore_errors=True)
     return 0 if ok else 1
 
