@@ -415,9 +415,9 @@ typedef struct bk_db_stmt {
 } bk_db_stmt;
 
 /* Declares a database for `app` (before it is served): `url`, or $DATABASE_URL when NULL, or
- * "sqlite:///brisk.db" (./brisk.db) when that is unset too. Connections open on each worker at start-up.
- * Returns 0 with `*db` set (owned by the app), BK_EINVAL for a URL brisk cannot use (after
- * logging why), or BK_ENOMEM. */
+ * "sqlite:///brisk.db" (./brisk.db) when that is unset too. Connections open on each worker at
+ * start-up. Returns 0 with `*db` set (owned by the app), BK_EINVAL for a URL brisk cannot use
+ * (after logging why), or BK_ENOMEM. */
 BK_EXTERN int bk_db_open(bk_app *app, const char *url, bk_db **db);
 /* The database's kind: "postgresql" or "sqlite". */
 BK_EXTERN const char *bk_db_kind(const bk_db *db);
