@@ -79,6 +79,15 @@ static void disarm_deadline(bk_req *req)
     req->deadline = NULL;
 }
 
+/* The app's own answer with `status` (404, 405, 503: a 503 says when to retry). */
+static void answer_refusal(bk_req *req, int status)
+{
+    if (status == 503 && !bk_response_header(req, "Retry-After"))
+        bk_set_header(req, "Retry-After", "1");
+    if (bk_send_error(req, status, bk__status_reason(status)) != 0)
+        bk__response_clear(req); /* out of memory: the connection answers 503 itself */
+}
+
 static void call_handler(void *arg)
 {
     bk_req *req = arg;
@@ -97,8 +106,7 @@ static void run_handler(bk_task *t, void *arg)
     if (err == BK_EAGAIN) {
         bk__log(BK_LOG_WARNING, "thread pool queue full: answering 503 to %s %s",
                 bk_req_method_name(req), bk_req_path(req));
-        bk_set_header(req, "Retry-After", "1");
-        bk_send_error(req, 503, "Service Unavailable");
+        answer_refusal(req, 503);
     }
 }
 
@@ -135,10 +143,7 @@ static void on_handler_done(bk_task *t)
 
 static void refuse(bk__pipeline *p, bk_req *req, int status)
 {
-    if (status == 503 && !bk_response_header(req, "Retry-After"))
-        bk_set_header(req, "Retry-After", "1");
-    if (bk_send_error(req, status, bk__status_reason(status)) != 0)
-        bk__response_clear(req); /* out of memory: the connection answers 503 itself */
+    answer_refusal(req, status);
     p->inflight--;
 }
 
