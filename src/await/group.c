@@ -86,7 +86,7 @@ int bk_group_spawn(bk_group *g, bk_task_fn fn, void *arg)
     if (!g || !fn)
         return BK_EINVAL;
     const bk_task *p = g->parent;
-    if (p->cancelled && (!p->shield || p->aborted))
+    if (bk__task_cancel_applies(p))
         return p->reason;
     if (g->n == g->cap) {
         int cap = g->cap ? g->cap * 2 : 8;

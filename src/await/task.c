@@ -208,18 +208,11 @@ static void on_ready(uv_check_t *h)
     }
 }
 
-/* Whether `t`'s cancellation applies now: a shielded section holds it back, except once the
- * graceful period is over. */
-static int cancel_applies(const bk_task *t)
-{
-    return t->cancelled && (!t->shield || t->aborted);
-}
-
 int bk__task_may_await(const bk_task *t)
 {
     if (!t || !t->coro || t->on_pool || t->sched->pool.current != t->coro)
         return BK_EINVAL;
-    if (cancel_applies(t))
+    if (bk__task_cancel_applies(t))
         return t->reason;
     return t->timed_out ? BK_ETIMEDOUT : 0;
 }
@@ -229,7 +222,7 @@ int bk__task_may_await(const bk_task *t)
  * not go on as if nothing happened; a passed timeout likewise. */
 static int await_result(const bk_task *t)
 {
-    if (cancel_applies(t))
+    if (bk__task_cancel_applies(t))
         return t->reason;
     return t->timed_out ? BK_ETIMEDOUT : t->result;
 }
@@ -240,7 +233,7 @@ int bk__task_await(bk_task *t, bk__op *op, int (*cancel)(bk__op *op))
     op->gen = ++t->gen;
     op->cancel = cancel;
     t->op = op;
-    if (cancel_applies(t) || t->timed_out) { /* a caller that skipped bk__task_may_await */
+    if (bk__task_cancel_applies(t) || t->timed_out) { /* a caller that skipped bk__task_may_await */
         bk__task_interrupt(t);
         if (!t->op && !t->queued)
             return await_result(t);

@@ -144,6 +144,12 @@ int bk__task_await(bk_task *t, bk__op *op, int (*cancel)(bk__op *op));
 int bk__task_may_await(const bk_task *t);
 /* Delivers an operation's result (on the loop). A detached or stale op is ignored. */
 void bk__op_complete(bk__op *op, int result);
+/* Whether `t`'s cancellation applies now: a shielded section holds it back, except once the
+ * graceful period is over. */
+static inline int bk__task_cancel_applies(const bk_task *t)
+{
+    return t->cancelled && (!t->shield || t->aborted);
+}
 /* Registers / unregisters a cleanup of `t` (see bk__cleanup). */
 void bk__task_add_cleanup(bk_task *t, bk__cleanup *c);
 void bk__task_remove_cleanup(bk_task *t, bk__cleanup *c);
