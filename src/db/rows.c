@@ -142,7 +142,10 @@ static int parse_value(cell *c, const char *s, bk_db_type type)
     }
 }
 
-int bk__rows_set_text(bk_rows *r, int col, bk_db_type type, const char *text, size_t len)
+/* Stores the text of a value of the last row's column `col`; its type is set by the caller
+ * once the value is known good. Returns 0, BK_EINVAL or BK_ENOMEM. */
+static int store_text(bk_rows *r, int col, bk_db_type type, const char *text, size_t len,
+                      cell **out)
 {
     cell *c = last_row_cell(r, col);
     if (!c || type == BK_DB_NULL)
@@ -152,9 +155,19 @@ int bk__rows_set_text(bk_rows *r, int col, bk_db_type type, const char *text, si
         return BK_ENOMEM;
     c->off = (uint32_t)off;
     c->len = (uint32_t)len;
+    *out = c;
+    return 0;
+}
+
+int bk__rows_set_text(bk_rows *r, int col, bk_db_type type, const char *text, size_t len)
+{
+    cell *c;
+    int err = store_text(r, col, type, text, len, &c);
+    if (err)
+        return err;
     if (memchr(text, '\0', len) && type != BK_DB_TEXT)
         return BK_EINVAL;
-    int err = parse_value(c, r->text.data + off, type);
+    err = parse_value(c, r->text.data + c->off, type);
     if (err)
         return err;
     c->type = (uint8_t)type;
@@ -164,14 +177,10 @@ int bk__rows_set_text(bk_rows *r, int col, bk_db_type type, const char *text, si
 int bk__rows_set_typed(bk_rows *r, int col, bk_db_type type, int64_t i, double f, const char *text,
                        size_t len)
 {
-    cell *c = last_row_cell(r, col);
-    if (!c || type == BK_DB_NULL)
-        return BK_EINVAL;
-    int64_t off = add_text(r, text, len);
-    if (off < 0)
-        return BK_ENOMEM;
-    c->off = (uint32_t)off;
-    c->len = (uint32_t)len;
+    cell *c;
+    int err = store_text(r, col, type, text, len, &c);
+    if (err)
+        return err;
     c->type = (uint8_t)type;
     if (type == BK_DB_FLOAT)
         c->v.f = f;
