@@ -364,7 +364,7 @@ static int send_statement(pg_conn *c, pg_call *call, int index, const bk_db_stmt
     int ok = 1;
     if (slot < 0 && c->nstmts < PG_STMT_CACHE) {
         slot = c->nstmts;
-        c->stmts[slot] = (pg_stmt){strdup(s->sql), h, s->nparams};
+        c->stmts[slot] = (pg_stmt){strdup(s->sql), h};
         snprintf(name, sizeof(name), "bk%d", slot);
         ok = c->stmts[slot].sql && PQsendPrepare(c->pg, name, s->sql, s->nparams, NULL) == 1 &&
              bk__pg_expect(c, (pg_expect){EXPECT_PREPARE, call, index, slot}) == 0;

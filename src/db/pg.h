@@ -64,7 +64,6 @@ typedef enum pg_conn_status { CONN_DOWN, CONN_CONNECTING, CONN_READY } pg_conn_s
 typedef struct pg_stmt {
     char *sql;
     uint32_t hash;
-    int nparams;
 } pg_stmt;
 
 #define PG_STMT_CACHE 128 /* per connection; beyond, statements go unnamed (still correct) */
