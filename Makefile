@@ -63,7 +63,7 @@ bench-gateway: build
 	ulimit -n 20000; /usr/bin/python3 bench/gateway.py --build $(BUILD)
 
 format:
-	clang-format -i include/*.h src/*.h src/*/*.c src/*/*.h examples/*.c tests/unit/*.c tests/unit/*.h tests/apps/*.c
+	clang-format -i include/*.h src/*/*.c src/*/*.h examples/*.c tests/unit/*.c tests/unit/*.h tests/apps/*.c
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

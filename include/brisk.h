@@ -157,6 +157,23 @@ BK_EXTERN bk_app *bk_app_new(void);
 /* Frees the application and its routes. Call only after every server serving it stopped. */
 BK_EXTERN void bk_app_free(bk_app *app);
 
+/* What the OpenAPI document and the docs pages say of the app, and where they are served, like
+ * FastAPI(title=..., version=..., description=..., openapi_url=..., docs_url=..., redoc_url=...).
+ * Zero-initialise, then set what you need: NULL strings take FastAPI's defaults ("FastAPI",
+ * "0.1.0", "/openapi.json", "/docs", "/redoc"); "" turns a URL off. Strings are copied. */
+typedef struct bk_app_info {
+    const char *title;
+    const char *version;
+    const char *description;
+    const char *openapi_url;
+    const char *docs_url;
+    const char *redoc_url;
+} bk_app_info;
+
+/* Sets the app's title, version, description and documentation URLs (before serving). Returns 0
+ * or BK_ENOMEM. */
+BK_EXTERN int bk_app_set_info(bk_app *app, const bk_app_info *info);
+
 /* Registers `handler` for `method` and `pattern`. A pattern is a path whose segments may be
  * parameters: "/items/{item_id}"; a last segment "{name:path}" captures the rest of the path.
  * `udata` is handed back by bk_req_udata(). Returns 0, BK_EINVAL for a malformed pattern,

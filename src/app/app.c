@@ -6,14 +6,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void free_info(bk__app_info *i)
+{
+    free(i->title);
+    free(i->version);
+    free(i->description);
+    free(i->openapi_url);
+    free(i->docs_url);
+    free(i->redoc_url);
+}
+
+/* A copy of `s`, or of `fallback` when `s` is NULL. */
+static char *dup_or(const char *s, const char *fallback)
+{
+    return strdup(s ? s : fallback);
+}
+
+int bk_app_set_info(bk_app *app, const bk_app_info *info)
+{
+    if (!app || !info)
+        return BK_EINVAL;
+    bk__app_info n = {
+        .title = dup_or(info->title, "FastAPI"),
+        .version = dup_or(info->version, "0.1.0"),
+        .description = dup_or(info->description, ""),
+        .openapi_url = dup_or(info->openapi_url, "/openapi.json"),
+        .docs_url = dup_or(info->docs_url, "/docs"),
+        .redoc_url = dup_or(info->redoc_url, "/redoc"),
+    };
+    if (!n.title || !n.version || !n.description || !n.openapi_url || !n.docs_url || !n.redoc_url) {
+        free_info(&n);
+        return BK_ENOMEM;
+    }
+    free_info(&app->info);
+    app->info = n;
+    return 0;
+}
+
 bk_app *bk_app_new(void)
 {
     bk_app *app = calloc(1, sizeof(*app));
     if (!app)
         return NULL;
     app->router = bk__router_new();
+    static const bk_app_info defaults = {0};
     /* Every app can fetch: the client costs a timer per worker until its first fetch. */
-    if (!app->router || bk__app_add_subsystem(app, &bk__fetch_subsystem) != 0) {
+    if (!app->router || bk_app_set_info(app, &defaults) != 0 ||
+        bk__app_add_subsystem(app, &bk__fetch_subsystem) != 0) {
         bk_app_free(app);
         return NULL;
     }
@@ -25,6 +64,7 @@ void bk_app_free(bk_app *app)
     if (!app)
         return;
     bk__router_free(app->router);
+    free_info(&app->info);
     bk__db_free_all(app);
     free(app->subsystems);
     free(app);

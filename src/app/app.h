@@ -32,8 +32,14 @@ typedef struct bk__subsystem {
     void *udata;
 } bk__subsystem;
 
+/* The app's bk_app_info, every string owned and non-NULL (defaults filled in). */
+typedef struct bk__app_info {
+    char *title, *version, *description, *openapi_url, *docs_url, *redoc_url;
+} bk__app_info;
+
 struct bk_app {
     bk__router *router;
+    bk__app_info info;
     struct bk_db *dbs; /* declared with bk_db_open, most recent first */
     int ndbs;
     bk__subsystem *subsystems; /* in the order they were added: set up in it, closed in reverse */
