@@ -247,12 +247,14 @@ BK_EXTERN void bk_config_default(bk_config *cfg);
 BK_EXTERN int bk_config_parse_args(bk_config *cfg, int argc, char **argv);
 
 /* Starts serving `app` with `cfg` (copied) in the background: binds the listeners and starts
- * cfg->workers threads, and returns once every worker serves. A library call: it installs no
- * signal handler and changes no process setting (but brisk's log level, which is process-wide
- * like the stderr it writes to). Returns 0 with `*server` set, or a BK_E* code
- * after logging why (BK_EADDRINUSE, BK_EINVAL for a bad host or config, BK_EAGAIN or the
- * worker's own error when one could not start; nothing is left running then). */
-BK_EXTERN int bk_server_start(bk_server **server, const bk_app *app, const bk_config *cfg);
+ * cfg->workers threads, and returns once every worker serves. The app's first start adds the
+ * routes brisk serves for it (the docs pages of its bk_app_info); don't change the app after.
+ * A library call: it installs no signal handler and changes no process setting (but brisk's log
+ * level, which is process-wide like the stderr it writes to). Returns 0 with `*server` set, or
+ * a BK_E* code after logging why (BK_EADDRINUSE, BK_EINVAL for a bad host, config or docs URL,
+ * BK_EAGAIN or the worker's own error when one could not start; nothing is left running then).
+ * Servers of one app are started one after the other, not from two threads at once. */
+BK_EXTERN int bk_server_start(bk_server **server, bk_app *app, const bk_config *cfg);
 /* The port the server listens on (the one the kernel picked for cfg->port 0). */
 BK_EXTERN int bk_server_port(const bk_server *server);
 /* Starts a graceful stop: no new connections; idle ones close (a request that arrived with the

@@ -1,5 +1,6 @@
 /* The application: its routes and subsystems. */
 #include "app/app.h"
+#include "app/docs.h"
 #include "client/fetch.h"
 #include "db/db.h"
 
@@ -122,5 +123,16 @@ int bk__app_add_subsystem(bk_app *app, const bk__subsystem *s)
         return BK_ENOMEM;
     app->subsystems = grown;
     app->subsystems[app->nsubsystems++] = *s;
+    return 0;
+}
+
+int bk__app_prepare(bk_app *app)
+{
+    if (app->prepared)
+        return 0;
+    int err = bk__docs_install(app);
+    if (err)
+        return err;
+    app->prepared = 1;
     return 0;
 }

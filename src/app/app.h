@@ -44,7 +44,14 @@ struct bk_app {
     int ndbs;
     bk__subsystem *subsystems; /* in the order they were added: set up in it, closed in reverse */
     int nsubsystems;
+    int prepared; /* bk__app_prepare has added brisk's own routes */
 };
+
+/* Completes the app before it is first served: adds the routes brisk serves for it from its
+ * info (the docs pages). Idempotent: a later server of the same app adds nothing. Not
+ * thread-safe: servers of one app start one after the other. Returns 0, BK_EINVAL for an info
+ * URL that is no route path (logged), or BK_ENOMEM. */
+int bk__app_prepare(bk_app *app);
 
 /* Adds a per-worker subsystem (before the app is served). Returns 0 or BK_ENOMEM. */
 int bk__app_add_subsystem(bk_app *app, const bk__subsystem *s);

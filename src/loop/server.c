@@ -252,7 +252,7 @@ static int check_config(const bk_config *cfg)
     return 0;
 }
 
-int bk_server_start(bk_server **out, const bk_app *app, const bk_config *cfg)
+int bk_server_start(bk_server **out, bk_app *app, const bk_config *cfg)
 {
     *out = NULL;
     if (cfg)
@@ -261,8 +261,15 @@ int bk_server_start(bk_server **out, const bk_app *app, const bk_config *cfg)
         bk__log(BK_LOG_ERROR, "bk_server_start: invalid configuration");
         return BK_EINVAL;
     }
+    /* Before any worker reads the routes: from here on they are only read. */
+    int err = bk__app_prepare(app);
+    if (err) {
+        bk__log(BK_LOG_ERROR, "bk_server_start: cannot add the app's docs routes: %s",
+                bk_strerror(err));
+        return err;
+    }
     bk_server *s;
-    int err = server_new(&s, app, cfg);
+    err = server_new(&s, app, cfg);
     if (err)
         return err;
     err = open_listeners(s);
