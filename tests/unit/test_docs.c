@@ -450,6 +450,51 @@ static void test_assets(void)
     CHECK_STREQ(bk__docs_asset_name(BK__DOCS_REDOC_JS), "redoc.standalone.js");
 }
 
+static void mine(bk_req *req)
+{
+    bk_send_text(req, 200, "mine");
+}
+
+/* The handler GET `path` leads to, or NULL. */
+static bk_handler handler_at(const bk_app *app, const char *path)
+{
+    bk__match m;
+    if (bk__router_match(app->router, BK_GET, path, strlen(path), &m) != BK__ROUTE_FOUND)
+        return NULL;
+    return m.target->handler;
+}
+
+/* bk__app_prepare adds the routes once; the app's own route at a docs path stays; no
+ * openapi_url, no docs; a URL that is no route path is refused. */
+static void test_prepare(void)
+{
+    int embedded = bk__docs_embedded(BK__DOCS_SWAGGER_JS) != NULL;
+    bk_app *app = bk_app_new();
+    CHECK(app && bk_get(app, "/redoc", mine) == 0);
+    CHECK(!handler_at(app, "/docs"));
+    CHECK(bk__app_prepare(app) == 0);
+    bk_handler page = handler_at(app, "/docs");
+    CHECK(page && page != mine);
+    CHECK(handler_at(app, "/docs/oauth2-redirect"));
+    CHECK((handler_at(app, "/docs/swagger-ui-bundle.js") != NULL) == embedded);
+    CHECK((handler_at(app, "/redoc/redoc.standalone.js") != NULL) == embedded);
+    CHECK(handler_at(app, "/redoc") == mine);
+    CHECK(bk__app_prepare(app) == 0); /* idempotent */
+    CHECK(handler_at(app, "/docs") == page);
+    bk_app_free(app);
+
+    app = bk_app_new();
+    CHECK(app && bk_app_set_info(app, &(bk_app_info){.openapi_url = ""}) == 0);
+    CHECK(bk__app_prepare(app) == 0);
+    CHECK(!handler_at(app, "/docs") && !handler_at(app, "/redoc"));
+    bk_app_free(app);
+
+    app = bk_app_new();
+    CHECK(app && bk_app_set_info(app, &(bk_app_info){.docs_url = "docs"}) == 0);
+    CHECK(bk__app_prepare(app) == BK_EINVAL);
+    bk_app_free(app);
+}
+
 int main(void)
 {
     test_cdn_pages();
@@ -459,5 +504,6 @@ int main(void)
     test_oauth2_redirect();
     test_etag();
     test_assets();
+    test_prepare();
     return check_result("test_docs");
 }
