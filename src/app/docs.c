@@ -3,8 +3,6 @@
 #include "app/docs.h"
 #include "util/log.h"
 
-#include <stdio.h>
-
 /* FastAPI's pages put its root_path (the app's, or the ASGI server's behind a proxy) before
  * every URL of theirs. brisk has no such setting and serves at the root: "" here is where one
  * goes in, and bk__docs_page prefixes it as FastAPI does (tests/unit/test_docs.c). */
