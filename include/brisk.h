@@ -63,6 +63,7 @@ enum {
     BK_ECANCELED = -125,    /* the task was cancelled: its client went away or the server stops */
     BK_EAI_NONAME = -3008,  /* bk_fetch: the host name does not resolve (libuv's UV_EAI_NONAME) */
     BK_EQUERY = -4000,      /* the database refused the query: bk_rows_error() says why */
+    BK_ESTARTUP = -4001,    /* a start-up hook failed (bk_app_on_startup): the log says which */
 };
 
 /* A short English description of a BK_E* code (or any negated errno), for logs and messages. */
@@ -201,6 +202,37 @@ BK_EXTERN int bk_put(bk_app *app, const char *pattern, bk_handler handler);
 BK_EXTERN int bk_delete(bk_app *app, const char *pattern, bk_handler handler);
 BK_EXTERN int bk_patch(bk_app *app, const char *pattern, bk_handler handler);
 
+/* ---- lifespan: start-up and shutdown hooks ------------------------------------------- */
+
+/* A start-up or shutdown hook. It runs as a task on a worker's loop, so it may await
+ * (bk_task_sleep, bk_db_query, bk_fetch, bk_run_blocking, bk_group...). Returns 0, or nonzero
+ * when it failed (a BK_E* code says best why: it is logged). */
+typedef int (*bk_lifespan_fn)(bk_task *task, void *arg);
+
+/* Registers fn(task, arg) to run on every worker before that worker accepts a connection, in
+ * registration order: FastAPI's lifespan up to its `yield` (on_startup). A hook that fails stops
+ * the start: the hooks after it do not run and the server does not start ("Application startup
+ * failed. Exiting."; bk_server_start returns BK_ESTARTUP, bk_run exits 3). Register before the
+ * app is served. Returns 0, BK_EINVAL or BK_ENOMEM. */
+BK_EXTERN int bk_app_on_startup(bk_app *app, bk_lifespan_fn fn, void *arg);
+/* Registers fn(task, arg) to run on every worker once it has drained at shutdown (no request
+ * left, subsystems still open), the most recently registered first: the lifespan after its
+ * `yield` (on_shutdown). Each worker that ran its start-up hooks runs all its shutdown hooks,
+ * also when a start-up hook failed (so they release what the others acquired: look at what is
+ * there) and when another shutdown hook failed. Returns 0, BK_EINVAL or BK_ENOMEM. */
+BK_EXTERN int bk_app_on_shutdown(bk_app *app, bk_lifespan_fn fn, void *arg);
+
+/* The app's slot of `task`'s worker for its own state (a pool, a cache, seeded data): FastAPI's
+ * lifespan state, one per worker, as workers share nothing. NULL until set; any task of the
+ * worker reaches it (hooks, handlers through bk_req_task(req), their children). */
+BK_EXTERN void *bk_worker_state(const bk_task *task);
+/* Sets the slot, typically from a start-up hook (and frees what it holds in a shutdown hook);
+ * not from a blocking route's pool thread. Returns 0, or BK_EINVAL for a task of no worker. */
+BK_EXTERN int bk_worker_set_state(bk_task *task, void *state);
+/* The index of `task`'s worker, from 0 to the number of workers - 1 (0 in a test client); -1 for
+ * a task of no worker. */
+BK_EXTERN int bk_worker_index(const bk_task *task);
+
 /* ---- running -------------------------------------------------------------------------- */
 
 /* Log levels, as uvicorn names them (--log-level). */
@@ -247,11 +279,12 @@ BK_EXTERN void bk_config_default(bk_config *cfg);
 BK_EXTERN int bk_config_parse_args(bk_config *cfg, int argc, char **argv);
 
 /* Starts serving `app` with `cfg` (copied) in the background: binds the listeners and starts
- * cfg->workers threads, and returns once every worker serves. A library call: it installs no
- * signal handler and changes no process setting (but brisk's log level, which is process-wide
- * like the stderr it writes to). Returns 0 with `*server` set, or a BK_E* code
- * after logging why (BK_EADDRINUSE, BK_EINVAL for a bad host or config, BK_EAGAIN or the
- * worker's own error when one could not start; nothing is left running then). */
+ * cfg->workers threads, and returns once every worker serves, its start-up hooks done. A
+ * library call: it installs no signal handler and changes no process setting (but brisk's log
+ * level, which is process-wide like the stderr it writes to). Returns 0 with `*server` set, or
+ * a BK_E* code after logging why (BK_EADDRINUSE, BK_EINVAL for a bad host or config,
+ * BK_ESTARTUP when a start-up hook failed, BK_EAGAIN or the worker's own error when one could
+ * not start; nothing is left running then: the shutdown hooks ran). */
 BK_EXTERN int bk_server_start(bk_server **server, const bk_app *app, const bk_config *cfg);
 /* The port the server listens on (the one the kernel picked for cfg->port 0). */
 BK_EXTERN int bk_server_port(const bk_server *server);
@@ -264,11 +297,13 @@ BK_EXTERN int bk_server_wait(bk_server *server);
 
 /* The runner for a process that is only this server: serves until SIGINT/SIGTERM (a second one
  * exits at once), raises the open-file limit, and logs like uvicorn. Returns the process exit
- * code: 0 after a clean stop, 2 when the server could not start. */
+ * code: 0 after a clean stop, 2 when the server could not start, 3 (uvicorn's) when a start-up
+ * hook failed. */
 BK_EXTERN int bk_run_config(bk_app *app, const bk_config *cfg);
 
 /* The uvicorn-like runner: bk_config_parse_args + bk_run_config. Returns the process exit code:
- * 0 after a clean stop or --help, 2 for a bad flag or a server that could not start. */
+ * 0 after a clean stop or --help, 2 for a bad flag or a server that could not start, 3 when a
+ * start-up hook failed. */
 BK_EXTERN int bk_run(bk_app *app, int argc, char **argv);
 
 /* ---- requests ------------------------------------------------------------------------- */
