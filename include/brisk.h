@@ -570,6 +570,64 @@ BK_EXTERN const char *bk_fetch_header(const bk_fetch_result *r, const char *name
 /* Frees a result (NULL is fine). */
 BK_EXTERN void bk_fetch_result_free(bk_fetch_result *r);
 
+/* ---- testing: an in-process client ----------------------------------------------------- */
+
+/* Serves an app inside the test program, like FastAPI's TestClient: no socket listens, and each
+ * request still goes through brisk's own HTTP parsing, pipeline, routing and response writing
+ * (over a socketpair, on a worker of the client's own run on the calling thread), so handlers
+ * behave exactly as on the wire. Nothing runs between calls: each call runs the worker until
+ * what it waits for is there. One thread at a time per client. */
+typedef struct bk_test_client bk_test_client;
+/* A response the test client received: status, header fields and body. */
+typedef struct bk_test_response bk_test_response;
+
+/* Creates a client for `app` and runs its start-up: subsystems (databases) and start-up hooks.
+ * `cfg` NULL: bk_config_default's settings without the access log; else its limits, timeouts,
+ * threads, access_log and log level apply (not host, port, workers or backlog). Returns 0 with
+ * `*tc` set, BK_ESTARTUP when a start-up hook failed, BK_ETIMEDOUT when the start-up took
+ * longer than 10 s (its hooks are cancelled), BK_EINVAL, BK_ENOMEM, or a subsystem's error;
+ * the shutdown hooks have run then, nothing is left. */
+BK_EXTERN int bk_test_client_new(bk_app *app, const bk_config *cfg, bk_test_client **tc);
+/* Stops the client as a server stops (requests in flight finish), runs the shutdown hooks, and
+ * frees it. Past the client's timeout, what still runs is cancelled (and then waited for). NULL
+ * is fine. */
+BK_EXTERN void bk_test_client_free(bk_test_client *tc);
+/* How long a request (and the stop in bk_test_client_free) may take: 10000 ms by default, also
+ * for 0. */
+BK_EXTERN void bk_test_client_set_timeout(bk_test_client *tc, uint64_t ms);
+
+/* Sends `method` `target` ("/items/1?q=x", percent-encoded as on the wire) with `headers`
+ * (NULL, or "Name", "value", ..., NULL) and `body_len` bytes of `body`, and waits for the whole
+ * response: awaiting handlers, timers and blocking routes run meanwhile. Headers replace the
+ * defaults of the same name (Host: testserver, Accept: * / *, User-Agent: testclient, as
+ * Starlette's); Content-Length is added for a body and for POST, PUT and PATCH unless given.
+ * Returns 0 with `*res` set, whatever the status (404 and 500 included); BK_EINVAL for a method
+ * that is not a token, a target with spaces or controls, a header with CR or LF; BK_ETIMEDOUT
+ * when no whole response came within the timeout (logged: the request's connection closes,
+ * which cancels its handler); BK_ECONNRESET when the app closed without answering; BK_EPROTO
+ * for a malformed response; BK_ENOMEM. */
+BK_EXTERN int bk_test_request(bk_test_client *tc, const char *method, const char *target,
+                              const char *const *headers, const void *body, size_t body_len,
+                              bk_test_response **res);
+/* bk_test_request with GET and nothing else. */
+BK_EXTERN int bk_test_get(bk_test_client *tc, const char *target, bk_test_response **res);
+/* bk_test_request with POST, Content-Type: application/json and the NUL-terminated `json`. */
+BK_EXTERN int bk_test_post_json(bk_test_client *tc, const char *target, const char *json,
+                                bk_test_response **res);
+
+/* The response's status code. */
+BK_EXTERN int bk_test_status(const bk_test_response *r);
+/* The value of header `name` (case-insensitive), or NULL. Repeated headers: the first. */
+BK_EXTERN const char *bk_test_header(const bk_test_response *r, const char *name);
+/* The number of header fields, and field `i`'s value with its name in `*name` (may be NULL), in
+ * the order received; NULL when `i` is out of range. */
+BK_EXTERN size_t bk_test_header_count(const bk_test_response *r);
+BK_EXTERN const char *bk_test_header_at(const bk_test_response *r, size_t i, const char **name);
+/* The body and its length in `*len` (may be NULL); followed by a NUL not counted in `*len`. */
+BK_EXTERN const char *bk_test_body(const bk_test_response *r, size_t *len);
+/* Frees a response (NULL is fine). */
+BK_EXTERN void bk_test_response_free(bk_test_response *r);
+
 #ifdef __cplusplus
 }
 #endif

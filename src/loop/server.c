@@ -286,7 +286,7 @@ static int server_new(bk_server **out, const bk_app *app, const bk_config *cfg)
     return 0;
 }
 
-static int check_config(const bk_config *cfg)
+int bk__config_check(const bk_config *cfg)
 {
     if (!cfg->host || cfg->port < 0 || cfg->port > 65535 || cfg->workers < 0 || cfg->backlog < 1 ||
         cfg->stack_size == 0 || cfg->threads < 1 || cfg->thread_queue < 0 ||
@@ -311,7 +311,7 @@ int bk__server_start(bk_server **out, const bk_app *app, const bk_config *cfg,
     *out = NULL;
     if (cfg)
         bk__log_set_level(cfg->log_level); /* brisk's log is the process's stderr: one level */
-    if (!app || !cfg || check_config(cfg)) {
+    if (!app || !cfg || bk__config_check(cfg)) {
         bk__log(BK_LOG_ERROR, "bk_server_start: invalid configuration");
         return BK_EINVAL;
     }

@@ -242,6 +242,13 @@ void bk__worker_stop(bk__worker *w)
     uv_async_send(&w->stop_async);
 }
 
+void bk__worker_abort(bk__worker *w)
+{
+    if (w->life == BK__LIFE_STARTING || w->life == BK__LIFE_STOPPING)
+        bk__task_abort(&w->lifespan); /* nothing when no hook runs: the task has no coroutine */
+    on_grace_over(&w->grace_timer);
+}
+
 static int subsystems_busy(const bk__worker *w)
 {
     const bk_app *app = w->pipeline.app;

@@ -128,12 +128,17 @@ void bk__worker_close(bk__worker *w);
 void bk__worker_run(bk__worker *w);
 /* Starts a graceful stop (thread-safe: may be called from any thread). */
 void bk__worker_stop(bk__worker *w);
+/* Ends the graceful period at once (on the worker's thread): in-flight requests and the
+ * lifespan hooks running are cancelled through their shields. */
+void bk__worker_abort(bk__worker *w);
 /* Ends the worker's loop if it is draining and nothing is left: no connection, no subsystem
  * busy. Connections and subsystems call it when they finish. */
 void bk__worker_maybe_finish(bk__worker *w);
 /* Queues an access-log line for `req`. */
 void bk__worker_access_log(bk__worker *w, bk_req *req);
 
+/* 0 when `cfg` is one a server (or a test client) can run with, else BK_EINVAL. */
+int bk__config_check(const bk_config *cfg);
 /* bk_server_start that calls on_bound(arg) once the listeners are bound, before the start-up
  * hooks run: the runner logs "Started server process" there, where uvicorn does. */
 int bk__server_start(bk_server **server, const bk_app *app, const bk_config *cfg,
