@@ -292,18 +292,11 @@ static bk__worker *worker_of_lifespan(const bk_task *t)
     return (bk__worker *)((char *)t - offsetof(bk__worker, lifespan));
 }
 
-static void describe_lifespan(const bk_task *t, char *buf, size_t size)
-{
-    const bk__worker *w = worker_of_lifespan(t);
-    snprintf(buf, size, "worker %d's %s hooks", w->id,
-             w->life == BK__LIFE_STARTING ? "start-up" : "shutdown");
-}
-
 /* Runs fn on the lifespan task; done follows when it returned, at once when it did not await.
  * Returns 0, or BK_ENOMEM when no coroutine stack could be mapped (neither runs). */
 static int run_lifespan(bk__worker *w, bk__task_fn fn, void (*done)(bk_task *t))
 {
-    w->lifespan.describe = describe_lifespan;
+    w->lifespan.may_block = 1; /* before the listener, after the drain: it holds nobody up */
     int r = bk__task_start(&w->sched, &w->lifespan, fn, w, done);
     if (r == 1)
         done(&w->lifespan);

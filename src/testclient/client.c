@@ -33,7 +33,7 @@ struct bk_test_client {
     uint64_t timeout_ms;
     int started;   /* the worker's start-up is over (w->start_error says how) */
     int timed_out; /* the timer fired during the current wait */
-    int timer_open;
+    int bounded;   /* waits end at the timeout (not once their memory is known to be in use) */
     char rbuf[64 * 1024];
 };
 
@@ -91,14 +91,13 @@ static int run_until(bk_test_client *tc, const int *flag)
 {
     uv_loop_t *loop = &tc->w->loop;
     tc->timed_out = 0;
-    if (tc->timer_open) {
+    if (tc->bounded) {
         uv_update_time(loop); /* the loop's clock stood still since the last call */
         uv_timer_start(&tc->timer, on_timeout, tc->timeout_ms, 0);
     }
     while (!*flag && !tc->timed_out)
         uv_run(loop, UV_RUN_ONCE);
-    if (tc->timer_open)
-        uv_timer_stop(&tc->timer);
+    uv_timer_stop(&tc->timer);
     return *flag ? 0 : BK_ETIMEDOUT;
 }
 
@@ -158,7 +157,7 @@ static void stop_worker(bk_test_client *tc)
                 "shutdown hook still runs): cancelling it",
                 (unsigned long long)tc->timeout_ms);
         bk__worker_abort(w);
-        tc->timer_open = 0; /* wait as long as it takes now: its memory is in use */
+        tc->bounded = 0; /* as long as it takes now: what runs uses the worker's memory */
         run_until(tc, &w->stopped);
     }
     uv_close((uv_handle_t *)&tc->timer, NULL);
@@ -182,18 +181,18 @@ static int start_worker(bk_test_client *tc)
         bk__worker_close(w);
         return err;
     }
-    tc->timer_open = uv_timer_init(&w->loop, &tc->timer) == 0;
+    uv_timer_init(&w->loop, &tc->timer); /* cannot fail: it only fills the struct in */
     tc->timer.data = tc;
+    tc->bounded = 1;
     if (run_until(tc, &tc->started) != 0) {
         bk__log(BK_LOG_ERROR,
                 "bk_test_client_new: the start-up hooks did not return within %llu ms: "
                 "cancelling them",
                 (unsigned long long)tc->timeout_ms);
         bk__task_cancel(&w->lifespan, BK_ETIMEDOUT);
-        int open = tc->timer_open;
-        tc->timer_open = 0;
+        tc->bounded = 0; /* a hook that ignores its cancellation still runs on our memory */
         run_until(tc, &tc->started);
-        tc->timer_open = open;
+        tc->bounded = 1;
         err = BK_ETIMEDOUT;
     }
     if (!err)

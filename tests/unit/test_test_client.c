@@ -160,6 +160,16 @@ static void h_never(bk_req *req)
     seen.never_returned = 1;
 }
 
+static void send_name(bk_req *req, const char *name)
+{
+    bk_json *j = bk_json_begin(req, 200);
+    bk_json_object_begin(j);
+    bk_json_key(j, "name");
+    bk_json_string(j, name);
+    bk_json_object_end(j);
+    bk_json_send(req);
+}
+
 static bk_app *make_app(void)
 {
     bk_app *app = bk_app_new();
@@ -371,6 +381,60 @@ static void test_failing_startup(void)
     bk_app_free(app);
 }
 
+/* ---- FastAPI's usual test: a database the lifespan seeds, read by a handler ---- */
+
+static bk_db *items_db;
+
+static int create_items(bk_task *task, void *arg)
+{
+    (void)arg;
+    static const bk_db_stmt stmts[] = {
+        {"CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)", 0, NULL},
+        {"INSERT INTO items (id, name) VALUES (1, 'hammer'), (2, 'anvil')", 0, NULL},
+    };
+    bk_rows *rows[2] = {NULL, NULL};
+    int err = bk_db_query_many(task, items_db, 2, stmts, rows);
+    bk_rows_free(rows[0]);
+    bk_rows_free(rows[1]);
+    return err;
+}
+
+static void h_item(bk_req *req)
+{
+    bk_db_value id = BK_DB_TEXTV(bk_req_param(req, "id"));
+    bk_rows *rows = NULL;
+    int err = bk_db_query(bk_req_task(req), items_db, "SELECT name FROM items WHERE id = $1", 1,
+                          &id, &rows);
+    if (err)
+        bk_send_error(req, 503, "database");
+    else if (bk_rows_count(rows) == 0)
+        bk_send_error(req, 404, "Item not found");
+    else
+        send_name(req, bk_rows_text(rows, 0, 0, NULL));
+    bk_rows_free(rows);
+}
+
+static void test_database_seeded_at_startup(void)
+{
+    bk_app *app = bk_app_new();
+    CHECK(bk_db_open(app, "sqlite://:memory:", &items_db) == 0);
+    CHECK(bk_app_on_startup(app, create_items, NULL) == 0);
+    CHECK(bk_get(app, "/items/{id}", h_item) == 0);
+    bk_test_client *tc = NULL;
+    CHECK(bk_test_client_new(app, NULL, &tc) == 0);
+    bk_test_response *r = NULL;
+    CHECK(bk_test_get(tc, "/items/2", &r) == 0);
+    CHECK(bk_test_status(r) == 200);
+    CHECK_STREQ(bk_test_body(r, NULL), "{\"name\":\"anvil\"}");
+    bk_test_response_free(r);
+    CHECK(bk_test_get(tc, "/items/3", &r) == 0);
+    CHECK(bk_test_status(r) == 404);
+    CHECK_STREQ(bk_test_body(r, NULL), "{\"detail\":\"Item not found\"}");
+    bk_test_response_free(r);
+    bk_test_client_free(tc);
+    bk_app_free(app);
+}
+
 static void test_bad_arguments(void)
 {
     bk_app *app = bk_app_new();
@@ -391,6 +455,7 @@ int main(void)
 {
     test_lifespan_of_a_client();
     test_failing_startup();
+    test_database_seeded_at_startup();
     test_bad_arguments();
     return check_result("test_test_client");
 }
