@@ -216,10 +216,12 @@ typedef int (*bk_lifespan_fn)(bk_task *task, void *arg);
  * app is served. Returns 0, BK_EINVAL or BK_ENOMEM. */
 BK_EXTERN int bk_app_on_startup(bk_app *app, bk_lifespan_fn fn, void *arg);
 /* Registers fn(task, arg) to run on every worker once it has drained at shutdown (no request
- * left, subsystems still open), the most recently registered first: the lifespan after its
- * `yield` (on_shutdown). Each worker that ran its start-up hooks runs all its shutdown hooks,
- * also when a start-up hook failed (so they release what the others acquired: look at what is
- * there) and when another shutdown hook failed. Returns 0, BK_EINVAL or BK_ENOMEM. */
+ * left, subsystems still open): the lifespan after its `yield` (on_shutdown). The most recently
+ * registered runs first, so each undoes what was set up after it (Starlette's on_shutdown list
+ * keeps registration order). Each worker that ran its start-up hooks runs all its shutdown
+ * hooks, also when a start-up hook failed (so they release what the others acquired: look at
+ * what is there) and when another shutdown hook failed ("Application shutdown failed.
+ * Exiting.", the exit code stays 0 as uvicorn's). Returns 0, BK_EINVAL or BK_ENOMEM. */
 BK_EXTERN int bk_app_on_shutdown(bk_app *app, bk_lifespan_fn fn, void *arg);
 
 /* The app's slot of `task`'s worker for its own state (a pool, a cache, seeded data): FastAPI's
@@ -599,13 +601,13 @@ BK_EXTERN void bk_test_client_set_timeout(bk_test_client *tc, uint64_t ms);
 /* Sends `method` `target` ("/items/1?q=x", percent-encoded as on the wire) with `headers`
  * (NULL, or "Name", "value", ..., NULL) and `body_len` bytes of `body`, and waits for the whole
  * response: awaiting handlers, timers and blocking routes run meanwhile. Headers replace the
- * defaults of the same name (Host: testserver, Accept: * / *, User-Agent: testclient, as
- * Starlette's); Content-Length is added for a body and for POST, PUT and PATCH unless given.
- * Returns 0 with `*res` set, whatever the status (404 and 500 included); BK_EINVAL for a method
- * that is not a token, a target with spaces or controls, a header with CR or LF; BK_ETIMEDOUT
- * when no whole response came within the timeout (logged: the request's connection closes,
- * which cancels its handler); BK_ECONNRESET when the app closed without answering; BK_EPROTO
- * for a malformed response; BK_ENOMEM. */
+ * defaults of the same name (Host: testserver, User-Agent: testclient and an Accept of any
+ * type, as Starlette's); Content-Length is added for a body and for POST, PUT and PATCH unless
+ * given. Returns 0 with `*res` set, whatever the status (404 and 500 included); BK_EINVAL for a
+ * method that is not a token, a target with spaces or controls, a header with CR or LF;
+ * BK_ETIMEDOUT when no whole response came within the timeout (logged: the request's connection
+ * closes, which cancels its handler); BK_ECONNRESET when the app closed without answering;
+ * BK_EPROTO for a malformed response; BK_ENOMEM. */
 BK_EXTERN int bk_test_request(bk_test_client *tc, const char *method, const char *target,
                               const char *const *headers, const void *body, size_t body_len,
                               bk_test_response **res);

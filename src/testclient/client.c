@@ -153,8 +153,8 @@ static void stop_worker(bk_test_client *tc)
         bk__worker_stop(w);
     if (run_until(tc, &w->stopped) != 0) {
         bk__log(BK_LOG_ERROR,
-                "bk_test_client_free: the app did not stop within %llu ms (a request or a "
-                "shutdown hook still runs): cancelling it",
+                "bk_test_client: the app did not stop within %llu ms (a request or a shutdown "
+                "hook still runs): cancelling it",
                 (unsigned long long)tc->timeout_ms);
         bk__worker_abort(w);
         tc->bounded = 0; /* as long as it takes now: what runs uses the worker's memory */
