@@ -67,6 +67,7 @@ void bk_app_free(bk_app *app)
     bk__router_free(app->router);
     free_info(&app->info);
     bk__db_free_all(app);
+    bk__lifespan_free(app);
     free(app->subsystems);
     free(app);
 }

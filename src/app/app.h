@@ -37,6 +37,18 @@ typedef struct bk__app_info {
     char *title, *version, *description, *openapi_url, *docs_url, *redoc_url;
 } bk__app_info;
 
+/* A start-up or shutdown hook (bk_app_on_startup / bk_app_on_shutdown). */
+typedef struct bk__hook {
+    bk_lifespan_fn fn;
+    void *arg;
+} bk__hook;
+
+/* The hooks of one phase, in registration order. */
+typedef struct bk__hooks {
+    bk__hook *list;
+    int n;
+} bk__hooks;
+
 struct bk_app {
     bk__router *router;
     bk__app_info info;
@@ -45,6 +57,7 @@ struct bk_app {
     bk__subsystem *subsystems; /* in the order they were added: set up in it, closed in reverse */
     int nsubsystems;
     int prepared; /* bk__app_prepare has added brisk's own routes */
+    bk__hooks startup, shutdown;
 };
 
 /* Completes the app before it is first served: adds the routes brisk serves for it from its
@@ -60,6 +73,8 @@ int bk__app_add_subsystem(bk_app *app, const bk__subsystem *s);
 typedef struct bk__pipeline {
     const bk_app *app;
     bk__sched *sched;
+    int worker;            /* the worker's index (bk_worker_index) */
+    void *state;           /* the app's per-worker state (bk_worker_state) */
     size_t inflight;       /* requests admitted and not yet finished */
     size_t limit;          /* this worker's share of --limit-concurrency, 0 for none */
     uint64_t last_oom_log; /* loop time of the last "out of stacks" warning */
@@ -69,6 +84,15 @@ typedef enum bk__app_result {
     BK__APP_DONE,     /* the response is ready in the request */
     BK__APP_AWAITING, /* the handler awaits: req->io->done(req) follows */
 } bk__app_result;
+
+/* Runs the app's start-up hooks on `t`, a task of worker `p`, in registration order until one
+ * fails. Returns 0, or BK_ESTARTUP after logging which hook failed and its code. */
+int bk__lifespan_startup(bk__pipeline *p, bk_task *t);
+/* Runs every shutdown hook on `t`, the most recent first. Returns 0, or the first failure's code
+ * (each failure is logged). */
+int bk__lifespan_shutdown(bk__pipeline *p, bk_task *t);
+/* Frees the app's hook lists. */
+void bk__lifespan_free(bk_app *app);
 
 /* Handles a complete request. */
 bk__app_result bk__app_handle(bk__pipeline *p, bk_req *req);
