@@ -153,7 +153,7 @@ static int peer_port(bk__conn *c)
 {
     struct sockaddr_storage ss;
     int len = sizeof(ss);
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0)
+    if (uv_tcp_getpeername(&c->sock.tcp, (struct sockaddr *)&ss, &len) != 0)
         return -1;
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
@@ -184,7 +184,7 @@ static void on_probe(uv_async_t *a)
         int inq = 0, notsent = 0;
         struct fz_tcp_info ti;
         memset(&ti, 0, sizeof(ti));
-        if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0) {
+        if (uv_fileno((uv_handle_t *)&c->sock.tcp, &fd) == 0) {
             socklen_t tl = sizeof(ti);
             ioctl(fd, SIOCINQ, &inq);
             ioctl(fd, SIOCOUTQNSD, &notsent);
@@ -201,7 +201,7 @@ static void on_probe(uv_async_t *a)
         int parseable =
             c->state == BK__CONN_IDLE && c->pending.len && !c->closing && !c->paused_write;
         st.settled = c->state != BK__CONN_HANDLER && !c->req.task.coro && c->write_queued == 0 &&
-                     c->tcp.shutdown_req == NULL && (inq == 0 || !c->reading) && notsent == 0 &&
+                     c->sock.tcp.shutdown_req == NULL && (inq == 0 || !c->reading) && notsent == 0 &&
                      !parseable && !w->sched.ready_head;
     }
     pthread_mutex_lock(&probe_mu);
