@@ -1,7 +1,7 @@
 /* mw_app — middleware, routing and runner behaviours for tests/http/test_middleware.py and
  * test_proxy_headers.py. Public API only.
  *
- *   mw_app --app NAME [runner flags...]
+ *   mw_app [runner flags...] --app NAME [runner flags...]
  *
  * NAME picks the middleware stack, the way a FastAPI program would add_middleware: plain (none),
  * cors_list, cors_star, cors_cred, cors_regex, cors_default, gzip, gzip_cors, trusted,
@@ -264,11 +264,13 @@ static int add_stack(bk_app *app, const char *name)
 int main(int argc, char **argv)
 {
     const char *name = "plain";
-    if (argc > 2 && strcmp(argv[1], "--app") == 0) { /* ours; the rest are the runner's */
-        name = argv[2];
-        argv[2] = argv[0];
-        argv += 2;
+    for (int i = 1; i + 1 < argc; i++) { /* --app NAME is ours; the rest are the runner's */
+        if (strcmp(argv[i], "--app") != 0)
+            continue;
+        name = argv[i + 1];
+        memmove(argv + i, argv + i + 2, (size_t)(argc - i - 1) * sizeof(*argv));
         argc -= 2;
+        break;
     }
     bk_app *app = bk_app_new();
     if (!app)
