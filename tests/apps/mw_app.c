@@ -291,6 +291,7 @@ int main(int argc, char **argv)
     rc |= bk_get(app, "/client", client);
     rc |= bk_get(app, "/mw-stats", stats);
     rc |= bk_get(app, "/short", items);
+    rc |= bk_route_with(app, BK_GET, "/deadline", sleepy, &(bk_route_opts){.timeout_ms = 100});
     if (rc != 0 || add_stack(app, name) != 0) {
         fprintf(stderr, "mw_app: setting up %s failed\n", name);
         return 1;
