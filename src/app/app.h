@@ -9,6 +9,7 @@
 #define BK_APP_APP_H
 
 #include "app/router.h"
+#include "model/model.h"
 #include "await/task.h"
 #include "http/request.h"
 
@@ -37,6 +38,18 @@ typedef struct bk__app_info {
     char *title, *version, *description, *openapi_url, *docs_url, *redoc_url;
 } bk__app_info;
 
+/* A handler for an application error kind (bk_app_error_handler). */
+typedef struct bk__error_handler {
+    const bk_error_kind *kind;
+    int (*fn)(bk_req *req, void *arg);
+    struct bk__error_handler *next;
+} bk__error_handler;
+
+/* The app a path operation belongs to. */
+const bk_app *bk__op_app(const struct bk__pathop *op);
+/* Frees the app's error handlers. */
+void bk__error_handlers_free(bk_app *app);
+
 struct bk_app {
     bk__router *router;
     bk__app_info info;
@@ -44,6 +57,10 @@ struct bk_app {
     int ndbs;
     bk__subsystem *subsystems; /* in the order they were added: set up in it, closed in reverse */
     int nsubsystems;
+    bk__models models;        /* compiled model tables, shared by the operations */
+    struct bk__pathop *ops;   /* path operations, most recent first */
+    struct bk__cdep *deps;    /* compiled dependencies */
+    bk__error_handler *error_handlers;
 };
 
 /* Adds a per-worker subsystem (before the app is served). Returns 0 or BK_ENOMEM. */

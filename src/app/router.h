@@ -18,6 +18,7 @@ typedef struct bk__route_target {
     const char *pattern; /* as registered, owned by the router: for logs and OpenAPI */
     int blocking;        /* the handler runs on the thread pool */
     uint64_t timeout_ms; /* the request's deadline (504), 0 for none */
+    const struct bk__pathop *op; /* a path operation's declaration (src/app/op.c), or NULL */
 } bk__route_target;
 
 /* One captured path parameter: name from the pattern, value a slice of the matched path. */

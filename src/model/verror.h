@@ -1,0 +1,59 @@
+/* Validation errors, collected: every error of a request goes into one list, written as
+ * FastAPI's 422 body {"detail": [{"type", "loc", "msg", "input", "ctx"}, ...]} in the order they
+ * were found (dependencies, path, query, header, cookie, body — the order brisk validates in). */
+#ifndef BK_MODEL_VERROR_H
+#define BK_MODEL_VERROR_H
+
+#include "brisk.h"
+#include "model/messages.h"
+#include "util/arena.h"
+
+typedef struct bk__jval bk__jval;
+
+/* One step of an error's location: a key (`key` set) or a list index. */
+typedef struct bk__loc {
+    const char *key;
+    size_t key_len;
+    int64_t index;
+    const struct bk__loc *up; /* the enclosing step; NULL at the root ("body", "query") */
+} bk__loc;
+
+/* What an error echoes as "input". */
+typedef enum bk__input_kind {
+    BK__INPUT_NONE,   /* null: a missing parameter */
+    BK__INPUT_TEXT,   /* a string: a parameter's text, a body that is not JSON */
+    BK__INPUT_JSON,   /* a JSON value of the body */
+    BK__INPUT_EMPTY_OBJECT, /* {}: json_invalid's input */
+} bk__input_kind;
+
+typedef struct bk__verr {
+    bk__etype type;
+    int nloc;
+    bk__loc *loc; /* root first */
+    bk__input_kind input_kind;
+    const char *text;
+    size_t text_len;
+    const bk__jval *json;
+    bk__ctx ctx; /* read as bk__ctx_write_json reads it */
+    const char *msg; /* rendered when added */
+    struct bk__verr *next;
+} bk__verr;
+
+typedef struct bk__verrs {
+    bk__arena *arena;
+    bk__verr *head, **tail;
+    int count;
+    int oom;
+} bk__verrs;
+
+void bk__verrs_init(bk__verrs *e, bk__arena *a);
+/* Adds an error at `loc` (copied) with its input and ctx; the message is rendered from them. On
+ * out-of-memory the list remembers it (oom) and the request answers 503. */
+void bk__verrs_add(bk__verrs *e, bk__etype type, const bk__loc *loc, bk__input_kind ik,
+                   const char *text, size_t text_len, const bk__jval *json, const bk__ctx *ctx);
+/* Writes the 422 body. */
+void bk__verrs_write(const bk__verrs *e, bk_json *j);
+/* Writes a JSON value of the body back as Python's json.dumps would (the "input" echo). */
+void bk__jval_write(bk_json *j, const bk__jval *v);
+
+#endif
