@@ -65,6 +65,7 @@ enum {
     BK_ECANCELED = -125,    /* the task was cancelled: its client went away or the server stops */
     BK_EAI_NONAME = -3008,  /* bk_fetch: the host name does not resolve (libuv's UV_EAI_NONAME) */
     BK_EQUERY = -4000,      /* the database refused the query: bk_rows_error() says why */
+    BK_ESTARTUP = -4001,    /* a start-up hook failed (bk_app_on_startup): the log says which */
 };
 
 /* A short English description of a BK_E* code (or any negated errno), for logs and messages. */
@@ -512,6 +513,38 @@ BK_EXTERN int bk_app_error_handler(bk_app *app, const bk_error_kind *kind,
  * it when the server stops first. Returns 0 or BK_ENOMEM (then `cleanup` ran). */
 BK_EXTERN int bk_background(bk_req *req, int (*fn)(bk_task *task, void *arg), void *arg,
                             void (*cleanup)(void *arg));
+/* ---- lifespan: start-up and shutdown hooks ------------------------------------------- */
+
+/* A start-up or shutdown hook. It runs as a task on a worker's loop, so it may await
+ * (bk_task_sleep, bk_db_query, bk_fetch, bk_run_blocking, bk_group...). Returns 0, or nonzero
+ * when it failed (a BK_E* code says best why: it is logged). */
+typedef int (*bk_lifespan_fn)(bk_task *task, void *arg);
+
+/* Registers fn(task, arg) to run on every worker before that worker accepts a connection, in
+ * registration order: FastAPI's lifespan up to its `yield` (on_startup). A hook that fails stops
+ * the start: the hooks after it do not run and the server does not start ("Application startup
+ * failed. Exiting."; bk_server_start returns BK_ESTARTUP, bk_run exits 3). Register before the
+ * app is served. Returns 0, BK_EINVAL or BK_ENOMEM. */
+BK_EXTERN int bk_app_on_startup(bk_app *app, bk_lifespan_fn fn, void *arg);
+/* Registers fn(task, arg) to run on every worker once it has drained at shutdown (no request
+ * left, subsystems still open): the lifespan after its `yield` (on_shutdown). The most recently
+ * registered runs first, so each undoes what was set up after it (Starlette's on_shutdown list
+ * keeps registration order). Each worker that ran its start-up hooks runs all its shutdown
+ * hooks, also when a start-up hook failed (so they release what the others acquired: look at
+ * what is there) and when another shutdown hook failed ("Application shutdown failed.
+ * Exiting.", the exit code stays 0 as uvicorn's). Returns 0, BK_EINVAL or BK_ENOMEM. */
+BK_EXTERN int bk_app_on_shutdown(bk_app *app, bk_lifespan_fn fn, void *arg);
+
+/* The app's slot of `task`'s worker for its own state (a pool, a cache, seeded data): FastAPI's
+ * lifespan state, one per worker, as workers share nothing. NULL until set; any task of the
+ * worker reaches it (hooks, handlers through bk_req_task(req), their children). */
+BK_EXTERN void *bk_worker_state(const bk_task *task);
+/* Sets the slot, typically from a start-up hook (and frees what it holds in a shutdown hook);
+ * not from a blocking route's pool thread. Returns 0, or BK_EINVAL for a task of no worker. */
+BK_EXTERN int bk_worker_set_state(bk_task *task, void *state);
+/* The index of `task`'s worker, from 0 to the number of workers - 1 (0 in a test client); -1 for
+ * a task of no worker. */
+BK_EXTERN int bk_worker_index(const bk_task *task);
 
 /* ---- running -------------------------------------------------------------------------- */
 
@@ -559,12 +592,15 @@ BK_EXTERN void bk_config_default(bk_config *cfg);
 BK_EXTERN int bk_config_parse_args(bk_config *cfg, int argc, char **argv);
 
 /* Starts serving `app` with `cfg` (copied) in the background: binds the listeners and starts
- * cfg->workers threads, and returns once every worker serves. A library call: it installs no
- * signal handler and changes no process setting (but brisk's log level, which is process-wide
- * like the stderr it writes to). Returns 0 with `*server` set, or a BK_E* code
- * after logging why (BK_EADDRINUSE, BK_EINVAL for a bad host or config, BK_EAGAIN or the
- * worker's own error when one could not start; nothing is left running then). */
-BK_EXTERN int bk_server_start(bk_server **server, const bk_app *app, const bk_config *cfg);
+ * cfg->workers threads, and returns once every worker serves, its start-up hooks done. The app's
+ * first start adds the routes brisk serves for it (the docs pages of its bk_app_info); don't
+ * change the app after. A library call: it installs no signal handler and changes no process
+ * setting (but brisk's log level, which is process-wide like the stderr it writes to). Returns 0
+ * with `*server` set, or a BK_E* code after logging why (BK_EADDRINUSE, BK_EINVAL for a bad
+ * host, config or docs URL, BK_ESTARTUP when a start-up hook failed, BK_EAGAIN or the worker's
+ * own error when one could not start; nothing is left running then: the shutdown hooks ran).
+ * Servers of one app are started one after the other, not from two threads at once. */
+BK_EXTERN int bk_server_start(bk_server **server, bk_app *app, const bk_config *cfg);
 /* The port the server listens on (the one the kernel picked for cfg->port 0). */
 BK_EXTERN int bk_server_port(const bk_server *server);
 /* Starts a graceful stop: no new connections; idle ones close (a request that arrived with the
@@ -576,11 +612,13 @@ BK_EXTERN int bk_server_wait(bk_server *server);
 
 /* The runner for a process that is only this server: serves until SIGINT/SIGTERM (a second one
  * exits at once), raises the open-file limit, and logs like uvicorn. Returns the process exit
- * code: 0 after a clean stop, 2 when the server could not start. */
+ * code: 0 after a clean stop, 2 when the server could not start, 3 (uvicorn's) when a start-up
+ * hook failed. */
 BK_EXTERN int bk_run_config(bk_app *app, const bk_config *cfg);
 
 /* The uvicorn-like runner: bk_config_parse_args + bk_run_config. Returns the process exit code:
- * 0 after a clean stop or --help, 2 for a bad flag or a server that could not start. */
+ * 0 after a clean stop or --help, 2 for a bad flag or a server that could not start, 3 when a
+ * start-up hook failed. */
 BK_EXTERN int bk_run(bk_app *app, int argc, char **argv);
 
 /* ---- requests ------------------------------------------------------------------------- */
@@ -846,6 +884,64 @@ BK_EXTERN const char *bk_fetch_body(const bk_fetch_result *r, size_t *len);
 BK_EXTERN const char *bk_fetch_header(const bk_fetch_result *r, const char *name);
 /* Frees a result (NULL is fine). */
 BK_EXTERN void bk_fetch_result_free(bk_fetch_result *r);
+
+/* ---- testing: an in-process client ----------------------------------------------------- */
+
+/* Serves an app inside the test program, like FastAPI's TestClient: no socket listens, and each
+ * request still goes through brisk's own HTTP parsing, pipeline, routing and response writing
+ * (over a socketpair, on a worker of the client's own run on the calling thread), so handlers
+ * behave exactly as on the wire. Nothing runs between calls: each call runs the worker until
+ * what it waits for is there. One thread at a time per client. */
+typedef struct bk_test_client bk_test_client;
+/* A response the test client received: status, header fields and body. */
+typedef struct bk_test_response bk_test_response;
+
+/* Creates a client for `app` and runs its start-up: subsystems (databases) and start-up hooks.
+ * `cfg` NULL: bk_config_default's settings without the access log; else its limits, timeouts,
+ * threads, access_log and log level apply (not host, port, workers or backlog). Returns 0 with
+ * `*tc` set, BK_ESTARTUP when a start-up hook failed, BK_ETIMEDOUT when the start-up took
+ * longer than 10 s (its hooks are cancelled), BK_EINVAL, BK_ENOMEM, or a subsystem's error;
+ * the shutdown hooks have run then, nothing is left. */
+BK_EXTERN int bk_test_client_new(bk_app *app, const bk_config *cfg, bk_test_client **tc);
+/* Stops the client as a server stops (requests in flight finish), runs the shutdown hooks, and
+ * frees it. Past the client's timeout, what still runs is cancelled (and then waited for). NULL
+ * is fine. */
+BK_EXTERN void bk_test_client_free(bk_test_client *tc);
+/* How long a request (and the stop in bk_test_client_free) may take: 10000 ms by default, also
+ * for 0. */
+BK_EXTERN void bk_test_client_set_timeout(bk_test_client *tc, uint64_t ms);
+
+/* Sends `method` `target` ("/items/1?q=x", percent-encoded as on the wire) with `headers`
+ * (NULL, or "Name", "value", ..., NULL) and `body_len` bytes of `body`, and waits for the whole
+ * response: awaiting handlers, timers and blocking routes run meanwhile. Headers replace the
+ * defaults of the same name (Host: testserver, User-Agent: testclient and an Accept of any
+ * type, as Starlette's); Content-Length is added for a body and for POST, PUT and PATCH unless
+ * given. Returns 0 with `*res` set, whatever the status (404 and 500 included); BK_EINVAL for a
+ * method that is not a token, a target with spaces or controls, a header with CR or LF;
+ * BK_ETIMEDOUT when no whole response came within the timeout (logged: the request's connection
+ * closes, which cancels its handler); BK_ECONNRESET when the app closed without answering;
+ * BK_EPROTO for a malformed response; BK_ENOMEM. */
+BK_EXTERN int bk_test_request(bk_test_client *tc, const char *method, const char *target,
+                              const char *const *headers, const void *body, size_t body_len,
+                              bk_test_response **res);
+/* bk_test_request with GET and nothing else. */
+BK_EXTERN int bk_test_get(bk_test_client *tc, const char *target, bk_test_response **res);
+/* bk_test_request with POST, Content-Type: application/json and the NUL-terminated `json`. */
+BK_EXTERN int bk_test_post_json(bk_test_client *tc, const char *target, const char *json,
+                                bk_test_response **res);
+
+/* The response's status code. */
+BK_EXTERN int bk_test_status(const bk_test_response *r);
+/* The value of header `name` (case-insensitive), or NULL. Repeated headers: the first. */
+BK_EXTERN const char *bk_test_header(const bk_test_response *r, const char *name);
+/* The number of header fields, and field `i`'s value with its name in `*name` (may be NULL), in
+ * the order received; NULL when `i` is out of range. */
+BK_EXTERN size_t bk_test_header_count(const bk_test_response *r);
+BK_EXTERN const char *bk_test_header_at(const bk_test_response *r, size_t i, const char **name);
+/* The body and its length in `*len` (may be NULL); followed by a NUL not counted in `*len`. */
+BK_EXTERN const char *bk_test_body(const bk_test_response *r, size_t *len);
+/* Frees a response (NULL is fine). */
+BK_EXTERN void bk_test_response_free(bk_test_response *r);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 /* The application: its routes and subsystems. */
 #include "app/app.h"
 #include "app/op.h"
+#include "app/docs.h"
 #include "client/fetch.h"
 #include "db/db.h"
 
@@ -69,6 +70,7 @@ void bk_app_free(bk_app *app)
     bk__error_handlers_free(app);
     free_info(&app->info);
     bk__db_free_all(app);
+    bk__lifespan_free(app);
     free(app->subsystems);
     free(app);
 }
@@ -125,5 +127,16 @@ int bk__app_add_subsystem(bk_app *app, const bk__subsystem *s)
         return BK_ENOMEM;
     app->subsystems = grown;
     app->subsystems[app->nsubsystems++] = *s;
+    return 0;
+}
+
+int bk__app_prepare(bk_app *app)
+{
+    if (app->prepared)
+        return 0;
+    int err = bk__docs_install(app);
+    if (err)
+        return err;
+    app->prepared = 1;
     return 0;
 }

@@ -49,6 +49,17 @@ typedef struct bk__error_handler {
 const bk_app *bk__op_app(const struct bk__pathop *op);
 /* Frees the app's error handlers. */
 void bk__error_handlers_free(bk_app *app);
+/* A start-up or shutdown hook (bk_app_on_startup / bk_app_on_shutdown). */
+typedef struct bk__hook {
+    bk_lifespan_fn fn;
+    void *arg;
+} bk__hook;
+
+/* The hooks of one phase, in registration order. */
+typedef struct bk__hooks {
+    bk__hook *list;
+    int n;
+} bk__hooks;
 
 struct bk_app {
     bk__router *router;
@@ -61,7 +72,15 @@ struct bk_app {
     struct bk__pathop *ops;   /* path operations, most recent first */
     struct bk__cdep *deps;    /* compiled dependencies */
     bk__error_handler *error_handlers;
+    int prepared; /* bk__app_prepare has added brisk's own routes */
+    bk__hooks startup, shutdown;
 };
+
+/* Completes the app before it is first served: adds the routes brisk serves for it from its
+ * info (the docs pages). Idempotent: a later server of the same app adds nothing. Not
+ * thread-safe: servers of one app start one after the other. Returns 0, BK_EINVAL for an info
+ * URL that is no route path (logged), or BK_ENOMEM. */
+int bk__app_prepare(bk_app *app);
 
 /* Adds a per-worker subsystem (before the app is served). Returns 0 or BK_ENOMEM. */
 int bk__app_add_subsystem(bk_app *app, const bk__subsystem *s);
@@ -70,6 +89,8 @@ int bk__app_add_subsystem(bk_app *app, const bk__subsystem *s);
 typedef struct bk__pipeline {
     const bk_app *app;
     bk__sched *sched;
+    int worker;            /* the worker's index (bk_worker_index) */
+    void *state;           /* the app's per-worker state (bk_worker_state) */
     size_t inflight;       /* requests admitted and not yet finished */
     size_t limit;          /* this worker's share of --limit-concurrency, 0 for none */
     uint64_t last_oom_log; /* loop time of the last "out of stacks" warning */
@@ -79,6 +100,15 @@ typedef enum bk__app_result {
     BK__APP_DONE,     /* the response is ready in the request */
     BK__APP_AWAITING, /* the handler awaits: req->io->done(req) follows */
 } bk__app_result;
+
+/* Runs the app's start-up hooks on `t`, a task of worker `p`, in registration order until one
+ * fails. Returns 0, or BK_ESTARTUP after logging which hook failed and its code. */
+int bk__lifespan_startup(bk__pipeline *p, bk_task *t);
+/* Runs every shutdown hook on `t`, the most recent first. Returns 0, or the first failure's code
+ * (each failure is logged). */
+int bk__lifespan_shutdown(bk__pipeline *p, bk_task *t);
+/* Frees the app's hook lists. */
+void bk__lifespan_free(bk_app *app);
 
 /* Handles a complete request. */
 bk__app_result bk__app_handle(bk__pipeline *p, bk_req *req);

@@ -252,15 +252,24 @@ static void log_running(const bk_config *cfg, bk_server *s)
     fflush(stderr);
 }
 
+/* uvicorn's first line, said once the port is ours and before the application's start-up. */
+static void log_started(void *arg)
+{
+    (void)arg;
+    bk__log(BK_LOG_INFO, "Started server process [%d]", (int)getpid());
+}
+
+/* uvicorn's exit code for an application whose start-up failed. */
+#define EXIT_STARTUP_FAILURE 3
+
 int bk_run_config(bk_app *app, const bk_config *cfg)
 {
     bk__log_set_level(cfg->log_level);
     raise_fd_limit();
     bk_server *s;
-    int err = bk_server_start(&s, app, cfg);
-    if (err)
-        return 2; /* bk_server_start said why */
-    bk__log(BK_LOG_INFO, "Started server process [%d]", (int)getpid());
+    int err = bk__server_start(&s, app, cfg, log_started, NULL);
+    if (err) /* bk__server_start said why */
+        return err == BK_ESTARTUP ? EXIT_STARTUP_FAILURE : 2;
     runner r;
     err = runner_init(&r, s);
     if (err) {

@@ -66,7 +66,7 @@ static void queue_ready(bk_task *t, int result)
 static void warn_if_blocking(const bk_task *t, uint64_t since)
 {
     uint64_t ran = uv_hrtime() - since;
-    if (ran < BLOCKING_WARN_NS)
+    if (ran < BLOCKING_WARN_NS || t->may_block)
         return;
     char name[160] = "a task";
     if (t->describe)

@@ -75,6 +75,8 @@ struct bk_task {
     uint8_t timed_out; /* the bk_task_timeout deadline passed: awaits fail until it is cleared */
     uint8_t on_pool;   /* its code runs on a pool thread now: it may not await */
     uint8_t aborted;   /* cancelled through shields: the graceful period is over */
+    uint8_t may_block; /* the owner's: no request waits on this loop while it runs (lifespan
+                          hooks), so running long without awaiting is not warned about */
     uint16_t shield;   /* bk_shield_begin depth: a cancellation waits until it is 0 */
     bk__deadline *deadline;  /* bk_task_timeout's timer, NULL when none is set */
     struct bk_group *groups; /* groups of children not yet waited for */

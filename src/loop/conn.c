@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Input held while a handler awaits; past it we stop reading (and lose early EOF detection). */
 #define PENDING_CAP (64 * 1024)
@@ -29,7 +30,7 @@ static void conn_settle(bk__conn *c);
 
 static uv_stream_t *stream_of(bk__conn *c)
 {
-    return (uv_stream_t *)&c->tcp;
+    return &c->sock.stream;
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -75,7 +76,7 @@ void bk__conn_close(bk__conn *c)
     }
     c->closed = 1;
     bk__tq_clear(c->w, c);
-    uv_close((uv_handle_t *)&c->tcp, on_close);
+    uv_close(&c->sock.handle, on_close);
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -240,7 +241,7 @@ static const char *conn_peer(const bk_req *req)
     int len = sizeof(ss);
     char ip[INET6_ADDRSTRLEN] = "?";
     int port = 0;
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
+    if (uv_tcp_getpeername(&c->sock.tcp, (struct sockaddr *)&ss, &len) == 0) {
         if (ss.ss_family == AF_INET6) {
             uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
             port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
@@ -464,6 +465,30 @@ void bk__conn_abort(bk__conn *c)
     bk__conn_close(c);
 }
 
+/* Puts `c`, whose handle is initialised, on its worker's list (on_close takes it off). */
+static void conn_link(bk__conn *c)
+{
+    bk__worker *w = c->w;
+    c->next = w->conns;
+    if (w->conns)
+        w->conns->prev = c;
+    w->conns = c;
+    w->nconns++;
+}
+
+/* Waits for the first request of a connection whose handle is open. */
+static void conn_start(bk__conn *c)
+{
+    bk__worker *w = c->w;
+    bk__parser_init(&c->parser, &w->limits, &c->req);
+    c->req.io = &conn_io;
+    c->req.io_ctx = c;
+    bk__req_reset(&c->req);
+    c->state = BK__CONN_IDLE;
+    bk__tq_set(w, c, BK__TQ_HEADER); /* the first request must come within the header timeout */
+    conn_update_reading(c);
+}
+
 void bk__conn_accept(bk__worker *w)
 {
     bk__conn *c = calloc(1, sizeof(*c));
@@ -472,27 +497,41 @@ void bk__conn_accept(bk__worker *w)
         return;
     }
     c->w = w;
-    int err = uv_tcp_init(&w->loop, &c->tcp);
+    int err = uv_tcp_init(&w->loop, &c->sock.tcp);
     if (err) {
         bk__log(BK_LOG_ERROR, "cannot accept a connection: %s", uv_strerror(err));
         free(c);
         return;
     }
-    c->next = w->conns;
-    if (w->conns)
-        w->conns->prev = c;
-    w->conns = c;
-    w->nconns++;
+    conn_link(c);
     if (uv_accept((uv_stream_t *)&w->listener, stream_of(c)) != 0) {
         c->closed = 1;
-        uv_close((uv_handle_t *)&c->tcp, on_close);
+        uv_close(&c->sock.handle, on_close);
         return;
     }
-    bk__parser_init(&c->parser, &w->limits, &c->req);
-    c->req.io = &conn_io;
-    c->req.io_ctx = c;
-    bk__req_reset(&c->req);
-    c->state = BK__CONN_IDLE;
-    bk__tq_set(w, c, BK__TQ_HEADER); /* the first request must come within the header timeout */
-    conn_update_reading(c);
+    conn_start(c);
+}
+
+int bk__conn_attach(bk__worker *w, uv_os_sock_t fd, const char *peer)
+{
+    bk__conn *c = calloc(1, sizeof(*c));
+    int err = c ? uv_pipe_init(&w->loop, &c->sock.pipe, 0) : BK_ENOMEM;
+    if (err) {
+        free(c);
+        close(fd);
+        return err;
+    }
+    c->w = w;
+    conn_link(c);
+    err = uv_pipe_open(&c->sock.pipe, fd);
+    if (err) {
+        close(fd); /* libuv owns it only once uv_pipe_open succeeded */
+        c->closed = 1;
+        uv_close(&c->sock.handle, on_close);
+        return err;
+    }
+    /* the peer is known, not asked of the socket: a socketpair end has no address */
+    snprintf(c->peer, sizeof(c->peer), "%s", peer);
+    conn_start(c);
+    return 0;
 }

@@ -13,7 +13,14 @@ typedef enum bk__conn_state {
 } bk__conn_state;
 
 struct bk__conn {
-    uv_tcp_t tcp; /* first: libuv hands callbacks the handle */
+    /* First: libuv hands callbacks the handle. A TCP socket accepted from the listener, or one
+     * end of a socketpair attached by a test client: the same stream to everything else. */
+    union {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } sock;
     bk__worker *w;
     bk__parser parser;
     bk_req req;
@@ -34,6 +41,10 @@ struct bk__conn {
 
 /* Accepts a pending connection on the worker's listener. */
 void bk__conn_accept(bk__worker *w);
+/* Serves `fd`, a connected stream socket (a socketpair end), as if it had been accepted from a
+ * client whose address reads `peer` ("IP:PORT" in the access log). The connection owns `fd`
+ * from here on, also on failure. Returns 0 or a BK_E* code. */
+int bk__conn_attach(bk__worker *w, uv_os_sock_t fd, const char *peer);
 /* Closes `c` now, cancelling an awaiting handler (the close then waits for it to return). */
 void bk__conn_close(bk__conn *c);
 /* A connection's deadline passed (called by the worker's timeout queues). */

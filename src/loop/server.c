@@ -32,6 +32,10 @@ struct bk_server {
     int reported;        /* workers that said they serve or failed */
     int start_error;     /* the first worker's failure */
     int finished;        /* workers whose loop ended */
+    int shutting_down;   /* workers that began their shutdown hooks */
+    int shut_down;       /* ... and whose hooks returned */
+    int shutdown_error;  /* the first failure of a shutdown hook */
+    int serving;         /* bk_server_start succeeded */
     uv_async_t *on_exit; /* the runner's: signalled when every worker finished */
     bk__pool pool;       /* blocking jobs of every worker (threads start on demand) */
 };
@@ -120,8 +124,11 @@ static int open_listeners(bk_server *s)
     return 0;
 }
 
-void bk__server_worker_started(bk_server *s, bk__worker *w)
+/* ---- what the workers report (their host, worker.h), from their threads ---- */
+
+static void worker_started(bk__worker *w)
 {
+    bk_server *s = w->host_ctx;
     uv_mutex_lock(&s->lock);
     if (w->start_error && !s->start_error)
         s->start_error = w->start_error;
@@ -131,21 +138,57 @@ void bk__server_worker_started(bk_server *s, bk__worker *w)
     uv_mutex_unlock(&s->lock);
 }
 
-void bk__server_worker_exiting(bk_server *s, bk__worker *w)
+/* uvicorn's lines for the application's shutdown, said once for the server: when the first
+ * worker begins its hooks and when the last one's returned. A server that never started (a
+ * start-up failed) says nothing of it, as uvicorn does, though its workers run their hooks. */
+static void worker_shutdown_begins(bk__worker *w)
 {
+    bk_server *s = w->host_ctx;
+    uv_mutex_lock(&s->lock);
+    if (s->shutting_down++ == 0 && s->serving)
+        bk__log(BK_LOG_INFO, "Waiting for application shutdown.");
+    uv_mutex_unlock(&s->lock);
+}
+
+static void worker_shutdown_ended(bk__worker *w, int err)
+{
+    bk_server *s = w->host_ctx;
+    uv_mutex_lock(&s->lock);
+    if (err && !s->shutdown_error)
+        s->shutdown_error = err;
+    if (++s->shut_down == s->nworkers && s->serving) {
+        if (s->shutdown_error)
+            bk__log(BK_LOG_ERROR, "Application shutdown failed. Exiting.");
+        else
+            bk__log(BK_LOG_INFO, "Application shutdown complete.");
+    }
+    uv_mutex_unlock(&s->lock);
+}
+
+static void worker_exiting(bk__worker *w)
+{
+    bk_server *s = w->host_ctx;
     uv_mutex_lock(&s->lock);
     w->stoppable = 0;
     uv_mutex_unlock(&s->lock);
 }
 
-void bk__server_worker_done(bk_server *s, bk__worker *w)
+static void worker_done(bk__worker *w)
 {
-    (void)w;
+    bk_server *s = w->host_ctx;
     uv_mutex_lock(&s->lock);
     if (++s->finished == s->nworkers && s->on_exit)
         uv_async_send(s->on_exit);
     uv_mutex_unlock(&s->lock);
 }
+
+static const bk__worker_host server_host = {
+    .started = worker_started,
+    .shutdown_begins = worker_shutdown_begins,
+    .shutdown_ended = worker_shutdown_ended,
+    .exiting = worker_exiting,
+    .done = worker_done,
+};
 
 void bk__server_notify_exit(bk_server *s, uv_async_t *a)
 {
@@ -178,7 +221,8 @@ static int start_threads(bk_server *s)
         w->nworkers = s->nworkers;
         w->pipeline.app = s->app;
         w->cfg = &s->cfg;
-        w->server = s;
+        w->host = &server_host;
+        w->host_ctx = s;
         w->pool = &s->pool;
         if (uv_thread_create(&w->thread, worker_thread, w) != 0)
             break;
@@ -242,7 +286,7 @@ static int server_new(bk_server **out, const bk_app *app, const bk_config *cfg)
     return 0;
 }
 
-static int check_config(const bk_config *cfg)
+int bk__config_check(const bk_config *cfg)
 {
     if (!cfg->host || cfg->port < 0 || cfg->port > 65535 || cfg->workers < 0 || cfg->backlog < 1 ||
         cfg->stack_size == 0 || cfg->threads < 1 || cfg->thread_queue < 0 ||
@@ -252,17 +296,34 @@ static int check_config(const bk_config *cfg)
     return 0;
 }
 
-int bk_server_start(bk_server **out, const bk_app *app, const bk_config *cfg)
+/* uvicorn's last line of the start-up: complete, or failed when a start-up hook did. */
+static void log_startup_result(int err)
+{
+    if (!err)
+        bk__log(BK_LOG_INFO, "Application startup complete.");
+    else if (err == BK_ESTARTUP)
+        bk__log(BK_LOG_ERROR, "Application startup failed. Exiting.");
+}
+
+int bk__server_start(bk_server **out, bk_app *app, const bk_config *cfg,
+                     void (*on_bound)(void *arg), void *arg)
 {
     *out = NULL;
     if (cfg)
         bk__log_set_level(cfg->log_level); /* brisk's log is the process's stderr: one level */
-    if (!app || !cfg || check_config(cfg)) {
+    if (!app || !cfg || bk__config_check(cfg)) {
         bk__log(BK_LOG_ERROR, "bk_server_start: invalid configuration");
         return BK_EINVAL;
     }
+    /* Before any worker reads the routes: from here on they are only read. */
+    int err = bk__app_prepare(app);
+    if (err) {
+        bk__log(BK_LOG_ERROR, "bk_server_start: cannot add the app's docs routes: %s",
+                bk_strerror(err));
+        return err;
+    }
     bk_server *s;
-    int err = server_new(&s, app, cfg);
+    err = server_new(&s, app, cfg);
     if (err)
         return err;
     err = open_listeners(s);
@@ -270,6 +331,11 @@ int bk_server_start(bk_server **out, const bk_app *app, const bk_config *cfg)
         server_free(s);
         return err;
     }
+    if (on_bound)
+        on_bound(arg);
+    /* Bound first, unlike uvicorn: a busy port fails at once with one line, not after the
+     * application's start-up (workers take no connection before their hooks returned). */
+    bk__log(BK_LOG_INFO, "Waiting for application startup.");
     int running = start_threads(s);
     if (running < s->nworkers) {
         bk__log(BK_LOG_ERROR, "cannot start worker thread %d", running);
@@ -280,6 +346,7 @@ int bk_server_start(bk_server **out, const bk_app *app, const bk_config *cfg)
     int start_err = wait_started(s, running);
     if (!err)
         err = start_err;
+    log_startup_result(err);
     if (err) { /* stop the ones that run, and wait for them */
         uv_mutex_lock(&s->lock);
         s->nworkers = running;
@@ -288,8 +355,16 @@ int bk_server_start(bk_server **out, const bk_app *app, const bk_config *cfg)
         bk_server_wait(s);
         return err;
     }
+    uv_mutex_lock(&s->lock);
+    s->serving = 1;
+    uv_mutex_unlock(&s->lock);
     *out = s;
     return 0;
+}
+
+int bk_server_start(bk_server **out, bk_app *app, const bk_config *cfg)
+{
+    return bk__server_start(out, app, cfg, NULL, NULL);
 }
 
 int bk_server_port(const bk_server *s)

@@ -209,9 +209,10 @@ static void on_drain_idle(uv_idle_t *h)
     (void)h;
 }
 
-static void on_stop(uv_async_t *a)
+/* Stops serving: no new connection, idle ones close, in-flight requests get the graceful
+ * period; the shutdown hooks follow once nothing is left (bk__worker_maybe_finish). */
+static void worker_drain(bk__worker *w)
 {
-    bk__worker *w = a->data;
     if (w->draining)
         return;
     w->draining = 1;
@@ -231,9 +232,21 @@ static void on_stop(uv_async_t *a)
     bk__worker_maybe_finish(w);
 }
 
+static void on_stop(uv_async_t *a)
+{
+    worker_drain(a->data);
+}
+
 void bk__worker_stop(bk__worker *w)
 {
     uv_async_send(&w->stop_async);
+}
+
+void bk__worker_abort(bk__worker *w)
+{
+    if (w->life == BK__LIFE_STARTING || w->life == BK__LIFE_STOPPING)
+        bk__task_abort(&w->lifespan); /* nothing when no hook runs: the task has no coroutine */
+    on_grace_over(&w->grace_timer);
 }
 
 static int subsystems_busy(const bk__worker *w)
@@ -272,10 +285,107 @@ static void close_handles(bk__worker *w)
     bk__pool_port_close(&w->blocking); /* no job in flight: every task has ended */
 }
 
+/* ---- lifespan: the start-up and the shutdown hooks, each phase as one task ---- */
+
+static bk__worker *worker_of_lifespan(const bk_task *t)
+{
+    return (bk__worker *)((char *)t - offsetof(bk__worker, lifespan));
+}
+
+/* Runs fn on the lifespan task; done follows when it returned, at once when it did not await.
+ * Returns 0, or BK_ENOMEM when no coroutine stack could be mapped (neither runs). */
+static int run_lifespan(bk__worker *w, bk__task_fn fn, void (*done)(bk_task *t))
+{
+    w->lifespan.may_block = 1; /* before the listener, after the drain: it holds nobody up */
+    int r = bk__task_start(&w->sched, &w->lifespan, fn, w, done);
+    if (r == 1)
+        done(&w->lifespan);
+    return r < 0 ? r : 0;
+}
+
+static void startup_hooks(bk_task *t, void *arg)
+{
+    bk__worker *w = arg;
+    w->lifespan_result = bk__lifespan_startup(&w->pipeline, t);
+}
+
+/* The start-up hooks returned: accept connections, or wind down when one failed. */
+static void on_startup_done(bk_task *t)
+{
+    bk__worker *w = worker_of_lifespan(t);
+    int err = w->lifespan_result;
+    w->life = BK__LIFE_SERVING;
+    if (!err && w->listener_open && !w->draining) {
+        err = uv_listen((uv_stream_t *)&w->listener, w->cfg->backlog, on_connection);
+        if (err)
+            bk__log(BK_LOG_ERROR, "worker %d cannot listen: %s", w->id, bk_strerror(err));
+    }
+    w->start_error = err;
+    if (w->host->started)
+        w->host->started(w);
+    if (err)
+        worker_drain(w); /* nothing to serve: straight to the shutdown hooks, then the end */
+    else
+        bk__worker_maybe_finish(w); /* a stop that came meanwhile */
+}
+
+static void start_startup(bk__worker *w)
+{
+    w->life = BK__LIFE_STARTING;
+    w->lifespan_result = 0;
+    if (!w->pipeline.app->startup.n) { /* no stack mapped for nothing */
+        on_startup_done(&w->lifespan);
+        return;
+    }
+    if (run_lifespan(w, startup_hooks, on_startup_done) != 0) {
+        bk__log(BK_LOG_ERROR, "worker %d cannot run its start-up hooks: out of memory", w->id);
+        w->lifespan_result = BK_ENOMEM;
+        on_startup_done(&w->lifespan);
+    }
+}
+
+static void shutdown_hooks(bk_task *t, void *arg)
+{
+    bk__worker *w = arg;
+    w->lifespan_result = bk__lifespan_shutdown(&w->pipeline, t);
+}
+
+static void on_shutdown_done(bk_task *t)
+{
+    bk__worker *w = worker_of_lifespan(t);
+    w->life = BK__LIFE_OVER;
+    if (w->host->shutdown_ended)
+        w->host->shutdown_ended(w, w->lifespan_result);
+    bk__worker_maybe_finish(w);
+}
+
+static void start_shutdown(bk__worker *w)
+{
+    w->life = BK__LIFE_STOPPING;
+    w->lifespan_result = 0;
+    if (w->host->shutdown_begins)
+        w->host->shutdown_begins(w);
+    if (!w->pipeline.app->shutdown.n) {
+        on_shutdown_done(&w->lifespan);
+        return;
+    }
+    if (run_lifespan(w, shutdown_hooks, on_shutdown_done) != 0) {
+        bk__log(BK_LOG_ERROR, "worker %d cannot run its shutdown hooks: out of memory", w->id);
+        w->lifespan_result = BK_ENOMEM;
+        on_shutdown_done(&w->lifespan);
+    }
+}
+
 void bk__worker_maybe_finish(bk__worker *w)
 {
     if (!w->draining || w->nconns || w->stopped || w->sched.live || w->blocking.inflight ||
         subsystems_busy(w))
+        return;
+    if (w->life == BK__LIFE_SERVING) { /* drained: the shutdown hooks, with subsystems open */
+        start_shutdown(w);
+        return;
+    }
+    if (w->life != BK__LIFE_OVER)
         return;
     w->stopped = 1;
     close_subsystems(w);
@@ -328,14 +438,27 @@ static int worker_init_handles(bk__worker *w)
     return 0;
 }
 
-static int worker_listen(bk__worker *w)
+/* Closes the bound socket while it is still ours (not yet the listener handle's). */
+static void drop_listen_fd(bk__worker *w)
 {
+    if (w->listen_fd >= 0 && !w->listener_open)
+        close(w->listen_fd);
+    w->listen_fd = -1;
+}
+
+/* Gives the bound socket to the listener handle; connections are taken once start-up is over.
+ * A test client's worker has none. */
+static int worker_open_listener(bk__worker *w)
+{
+    if (w->listen_fd < 0)
+        return 0;
     int err = uv_tcp_open(&w->listener, w->listen_fd);
     if (err) {
-        close(w->listen_fd); /* libuv owns the fd only once uv_tcp_open succeeded */
+        drop_listen_fd(w); /* libuv owns the fd only once uv_tcp_open succeeded */
         return err;
     }
-    return uv_listen((uv_stream_t *)&w->listener, w->cfg->backlog, on_connection);
+    w->listener_open = 1;
+    return 0;
 }
 
 static int worker_init_subsystems(bk__worker *w)
@@ -373,10 +496,11 @@ static int worker_init(bk__worker *w)
         err = worker_init_handles(w);
     if (err) {
         bk__log(BK_LOG_ERROR, "worker %d cannot start its loop: %s", w->id, bk_strerror(err));
-        close(w->listen_fd);
+        drop_listen_fd(w);
         return err;
     }
     w->sched.owner = &w->pipeline;
+    w->pipeline.worker = w->id;
     w->sched.blocking = &w->blocking;
     w->blocking.on_idle = on_pool_idle;
     w->blocking.idle_arg = w;
@@ -388,7 +512,7 @@ static int worker_init(bk__worker *w)
                 w->id);
     worker_init_queues(w);
     update_date(w);
-    err = worker_listen(w);
+    err = worker_open_listener(w);
     if (err)
         bk__log(BK_LOG_ERROR, "worker %d cannot listen: %s", w->id, bk_strerror(err));
     return err ? err : worker_init_subsystems(w); /* which says why itself */
@@ -410,32 +534,54 @@ static void worker_abandon(bk__worker *w)
     bk__coro_pool_close(&w->sched.pool);
 }
 
-void bk__worker_run(bk__worker *w)
+/* The worker could not start: tell the host. Returns `err`. */
+static int fail_start(bk__worker *w, int err)
+{
+    w->start_error = err;
+    if (w->host->started)
+        w->host->started(w);
+    return err;
+}
+
+int bk__worker_open(bk__worker *w)
 {
     int err = uv_loop_init(&w->loop);
     if (err) {
         bk__log(BK_LOG_ERROR, "worker %d cannot create its loop: %s", w->id, bk_strerror(err));
-        close(w->listen_fd);
-        w->start_error = err;
-        bk__server_worker_started(w->server, w);
-        bk__server_worker_done(w->server, w);
-        return;
+        drop_listen_fd(w);
+        return fail_start(w, err);
     }
+    w->loop_open = 1;
     err = worker_init(w);
-    w->start_error = err;
-    bk__server_worker_started(w->server, w);
-    if (err)
+    if (err) {
+        fail_start(w, err);
         worker_abandon(w);
-    else
-        uv_run(&w->loop, UV_RUN_DEFAULT);
+        return err;
+    }
+    start_startup(w);
+    return 0;
+}
+
+void bk__worker_close(bk__worker *w)
+{
     flush_log(w);
-    bk__server_worker_exiting(w->server, w);
-    if (uv_loop_close(&w->loop) != 0)
+    if (w->host->exiting)
+        w->host->exiting(w);
+    if (w->loop_open && uv_loop_close(&w->loop) != 0)
         bk__log(BK_LOG_WARNING, "worker %d: handles left open at exit", w->id);
+    w->loop_open = 0;
     bk_buf_free(&w->out);
     bk_buf_free(&w->log);
     bk__coro_thread_fini();
     free(w->altstack);
     w->altstack = NULL;
-    bk__server_worker_done(w->server, w);
+    if (w->host->done)
+        w->host->done(w);
+}
+
+void bk__worker_run(bk__worker *w)
+{
+    if (bk__worker_open(w) == 0)
+        uv_run(&w->loop, UV_RUN_DEFAULT);
+    bk__worker_close(w);
 }

@@ -40,6 +40,8 @@ const char *bk_strerror(int err)
         return "host name not found"; /* not an errno: strerror cannot name it */
     case BK_EQUERY:
         return "the database refused the query";
+    case BK_ESTARTUP:
+        return "a start-up hook failed";
     default:
         /* any other negated errno (from libuv or the system): glibc's strerror returns a
          * constant string for every valid code, so it is safe from any thread */

@@ -65,6 +65,12 @@ def assert_serves_hello(spawn, exe):
     with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/hello", timeout=5) as r:
         assert r.status == 200
         assert r.read() == b'{"message":"Hello!"}'
+    # and its docs, with Swagger UI from inside the library (tests/http/test_docs.py)
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/docs", timeout=5) as r:
+        assert b'<script src="/docs/swagger-ui-bundle.js">' in r.read()
+    bundle = Path(REPO) / "docs-ui/node_modules/swagger-ui-dist/swagger-ui-bundle.js"
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/docs/swagger-ui-bundle.js", timeout=5) as r:
+        assert r.read() == bundle.read_bytes()
 
 
 def needed_libraries(exe):
@@ -81,6 +87,11 @@ def test_installed_library_builds_and_serves_a_user_program(tmp_path, spawn):
     exe = build_hello(tmp_path, [*flags, f"-Wl,-rpath,{libdir}"])
     assert any(lib.startswith("libbrisk.so") for lib in needed_libraries(exe))
     assert_serves_hello(spawn, exe)
+    # the notices of the Swagger UI and ReDoc that libbrisk carries
+    docdir = tmp_path / "prefix" / "share" / "doc" / "brisk"
+    for name in ("LICENSE.swagger-ui", "NOTICE.swagger-ui", "LICENSE.redoc",
+                 "swagger-ui-bundle.js.LICENSE.txt", "redoc.standalone.js.LICENSE.txt"):
+        assert (docdir / name).is_file(), name
 
 
 @pytest.mark.skipif(SANITIZE, reason="the installed library is the normal build")
