@@ -44,8 +44,8 @@ static int has_surrogate(const char *s, size_t len)
 static void check_text(const char *s, size_t len, int surrogate, const char *what)
 {
     FUZZ_CHECK(s != NULL && s[len] == '\0', "%s not NUL-terminated", what);
-    FUZZ_CHECK(bk__json_utf8_valid((const unsigned char *)s, len),
-               "%s is not generalized UTF-8", what);
+    FUZZ_CHECK(bk__json_utf8_valid((const unsigned char *)s, len), "%s is not generalized UTF-8",
+               what);
     FUZZ_CHECK(has_surrogate(s, len) == surrogate, "%s: surrogate flag %d is wrong", what,
                surrogate);
 }

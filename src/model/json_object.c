@@ -130,6 +130,7 @@ int bk__json_object_build(bk__arena *a, bk__jmember *m, size_t n, bk__jval *v)
     v->big = v->surrogate = 0;
     v->len = (uint32_t)kept;
     v->members = members;
+    v->text_len = 0; /* the rest of the union `index` shares */
     v->index = kept > BK__JSON_LINEAR_MAX ? index : NULL;
     return 0;
 }

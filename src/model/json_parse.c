@@ -387,7 +387,7 @@ static void int_value(bk__jval *v, const unsigned char *digits, const unsigned c
         v->big = 1;
         v->i = 0;
     } else {
-        v->i = neg ? (int64_t)(0 - u) : (int64_t)u;
+        v->i = neg ? -(int64_t)(u - 1) - 1 : (int64_t)u; /* -2^63 without overflow */
     }
 }
 
@@ -679,6 +679,8 @@ int bk__json_parse(bk__arena *a, const char *data, size_t len, int max_depth, bk
     err->unreadable = 0;
     err->msg = NULL;
     err->pos = 0;
+    if (!data)
+        len = 0;
     if (len >= UINT32_MAX)
         return BK_ENOMEM; /* lengths in the DOM are 32-bit */
     size_t text_len;
@@ -690,6 +692,8 @@ int bk__json_parse(bk__arena *a, const char *data, size_t len, int max_depth, bk
     }
     if (rc != 0)
         return rc;
+    if (text_len >= UINT32_MAX)
+        return BK_ENOMEM; /* UTF-16 grows by half in UTF-8 */
     ps.end = ps.text + text_len;
     rc = parse_document(&ps, max_depth) ? 0 : -1;
     if (rc == 0) {

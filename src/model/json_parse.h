@@ -102,7 +102,8 @@ typedef struct bk__json_error {
  * DOM allocated in `a`; *out is its root. Nesting deeper than `max_depth` (BK__JSON_MAX_DEPTH
  * for FastAPI's default) is refused as unreadable. Returns 0; BK_EINVAL with *err filled (*out
  * NULL); or BK_ENOMEM when the arena (or its cap) gives out, or len >= 4 GiB. Memory taken
- * before a failure stays in the arena until bk__arena_free. `data` is not referenced after. */
+ * before a failure stays in the arena until bk__arena_free. `data` (NULL: no bytes) is not
+ * referenced after the call: the DOM holds copies. */
 int bk__json_parse(bk__arena *a, const char *data, size_t len, int max_depth, bk__jval **out,
                    bk__json_error *err);
 
