@@ -128,3 +128,24 @@ program = (op(0) + op(4, lp(b"name")) + op(5, lp("Jürgen\x00\n".encode())) +
 write("json", "writer_object", program)
 write("json", "writer_misuse", op(2) + op(4, lp(b"k")) + op(3))
 write("json", "writer_deep", op(2) * 70 + op(3) * 70)
+
+# ---- fuzz_json_parse: the bytes are a request body ------------------------------------------
+write("json_parse", "model", b'{"name": "Widget", "price": 12.5, "tax": null, "tags": ["a", "b"],'
+                             b' "in_stock": true, "count": -0, "big": 123456789012345678901234}')
+write("json_parse", "numbers", b"[0, -0, -0.0, 1E5, 1e-400, 1e400, 2.5e+3, 9223372036854775808,"
+                               b" 5e-324, 0.1, NaN, Infinity, -Infinity, 1.7976931348623157e308]")
+write("json_parse", "escapes", b'"\\"\\\\\\/\\b\\f\\n\\r\\t \\u00e9 \\ud83d\\ude00 \\ud800 \\udc00x\\u0000"')
+write("json_parse", "utf8", '{"é": "日本 🎉", "k": "\u2028"}'.encode())
+write("json_parse", "surrogatepass", b'["\xed\xa0\x80\xed\xb0\x80", "\\ud800\xed\xb0\x80"]')
+write("json_parse", "duplicates", b'{"a": 1, "b": 2, "a": {"a": 3, "a": [4]}, "": 5, "": 6}')
+write("json_parse", "wide_object", ("{" + ",".join('"k%d":%d' % (i % 23, i) for i in range(60)) +
+                                    "}").encode())
+write("json_parse", "deep", b"[" * 20 + b'{"a":' * 20 + b"1" + b"}" * 20 + b"]" * 20)
+write("json_parse", "utf16", '[1, "é", {"a": "\U0001F600"}]'.encode("utf-16"))
+write("json_parse", "utf16le", '{"x": [true, false]}'.encode("utf-16-le"))
+write("json_parse", "utf32be", '["\ud800"]'.encode("utf-32-be", "surrogatepass"))
+write("json_parse", "bom", b'\xef\xbb\xbf{"a": [1, 2]}')
+write("json_parse", "syntax_error", b'{"a": [1, 2,], "b" 3}')
+write("json_parse", "bad_escape", b'["\\u12x", "\\q"]')
+write("json_parse", "invalid_utf8", b'{"a": "\xc3("} \xff')
+write("json_parse", "control", b'"a\x01b"')
