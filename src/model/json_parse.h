@@ -91,7 +91,8 @@ struct bk__jmember {
 typedef struct bk__json_error {
     /* 1: Python raises something other than JSONDecodeError (UnicodeDecodeError, RecursionError,
      * ValueError): FastAPI answers 400 "There was an error parsing the body". `msg` then says
-     * what, for logs, and `pos` is the byte offset where it was found.
+     * what, for logs, and `pos` is the byte offset where it was found (0 when the
+     * bytes do not decode at all).
      * 0: JSONDecodeError: FastAPI answers 422 json_invalid with ctx.error = msg, loc = pos. */
     int unreadable;
     const char *msg; /* static string */

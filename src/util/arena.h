@@ -31,8 +31,7 @@ void bk__arena_init(bk__arena *a, void *first, size_t first_size, size_t cap);
 /* The slow path of bk__arena_alloc: `need` (already rounded) does not fit the current chunk. */
 void *bk__arena_alloc_slow(bk__arena *a, size_t need);
 /* `size` bytes aligned to BK__ARENA_ALIGN, valid until bk__arena_free. NULL when malloc fails
- * or the cap would be passed. Inline: the JSON parser
- * calls it for every string and number. */
+ * or the cap would be passed. Inline: the JSON parser calls it for every string and number. */
 static inline void *bk__arena_alloc(bk__arena *a, size_t size)
 {
     /* Size 0 is served as 1, so that the pointer is valid (and distinct) even before any chunk. */
