@@ -8,12 +8,12 @@ set -euo pipefail
 
 level=${1:-test}
 build_pkgs=(cmake make gcc pkg-config libuv1-dev node-llhttp libboost-context-dev libjansson-dev
-    libpq-dev libcurl4-openssl-dev libsqlite3-dev)
+    libpq-dev libcurl4-openssl-dev libsqlite3-dev libpcre2-dev)
 test_pkgs=(python3 python3-pytest curl valgrind util-linux wrk postgresql)
 bench_pkgs=(nginx python3-fastapi python3-uvicorn python3-uvloop python3-httptools python3-asyncpg
     python3-jinja2 python3-ujson)
 fuzz_pkgs=(clang libclang-rt-dev)
-brew_pkgs="cmake pkg-config libuv llhttp boost jansson sqlite curl libpq postgresql"
+brew_pkgs="cmake pkg-config libuv llhttp boost jansson sqlite curl libpq postgresql pcre2"
 
 wanted=("${build_pkgs[@]}")
 case "$level" in
