@@ -13,7 +13,11 @@
  *   the *field's* type does. bk__bound_for_field() applies this.
  * Check order when several constraints fail (only the first is reported): multiple_of, le, lt,
  * ge, gt — for ints and floats alike; for floats with allow_inf_nan=False, finite_number first.
- * A NaN fails every bound (NaN > 0 and NaN < 0 are both false). */
+ * A NaN fails every bound (NaN > 0 and NaN < 0 are both false).
+ * str fields: string_too_short, then string_too_long, then string_pattern_mismatch (first only;
+ * lengths in code points). Lists: the items' own errors (all of them, one per index) and, only
+ * when every item is valid, too_short; but a list longer than max_length gets one too_long and
+ * no item errors, its actual_length being the whole list's length. */
 #ifndef BK_MODEL_MESSAGES_H
 #define BK_MODEL_MESSAGES_H
 

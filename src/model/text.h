@@ -3,8 +3,11 @@
  *
  * Starlette hands FastAPI every header and cookie value as bytes.decode("latin-1") (each byte is
  * one code point, U+0000..U+00FF), and query and path values as percent-decoded bytes decoded
- * with bytes.decode("utf-8", errors="replace"). pydantic counts min_length/max_length in code
- * points. brisk keeps every value as UTF-8; these functions produce the same strings. */
+ * with bytes.decode("utf-8", errors="replace"). One quirk of the query: parse_qsl runs on the
+ * query string decoded as Latin-1 and decodes only the %XX runs as UTF-8, so a raw (unescaped)
+ * byte >= 0x80 stays a Latin-1 character ("q=\xc3\xa9" gives "Ã©", "q=%C3%A9" gives "é").
+ * pydantic counts min_length/max_length in code points. brisk keeps every value as UTF-8; these
+ * functions produce the same strings. */
 #ifndef BK_MODEL_TEXT_H
 #define BK_MODEL_TEXT_H
 
