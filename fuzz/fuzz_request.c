@@ -33,7 +33,8 @@
  * (brisk reports the open span first), then at the end of the head: 413 for a
  * Content-Length over the limit, 505, Transfer-Encoding (400/501), Host (400), the target (400:
  * not origin-form, fragment, '*' outside OPTIONS, decoded NUL), a chunk over the limit (413) —
- * and routing (200 / 404 / 405 with Allow). When brisk changes a rule, change it here too.
+ * and routing (200 / 404 / 405 with Allow / 307 slash redirect). When brisk changes a rule,
+ * change it here too.
  * Invariants on what comes back:
  *  - it is a sequence of well-formed HTTP/1.1 responses: status line, token: value headers,
  *    exactly one Content-Length (1xx excepted), that many body bytes (none for HEAD);
@@ -153,7 +154,7 @@ static int peer_port(bk__conn *c)
 {
     struct sockaddr_storage ss;
     int len = sizeof(ss);
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0)
+    if (uv_tcp_getpeername(&c->sock.tcp, (struct sockaddr *)&ss, &len) != 0)
         return -1;
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
@@ -184,7 +185,7 @@ static void on_probe(uv_async_t *a)
         int inq = 0, notsent = 0;
         struct fz_tcp_info ti;
         memset(&ti, 0, sizeof(ti));
-        if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0) {
+        if (uv_fileno((uv_handle_t *)&c->sock.tcp, &fd) == 0) {
             socklen_t tl = sizeof(ti);
             ioctl(fd, SIOCINQ, &inq);
             ioctl(fd, SIOCOUTQNSD, &notsent);
@@ -201,7 +202,7 @@ static void on_probe(uv_async_t *a)
         int parseable =
             c->state == BK__CONN_IDLE && c->pending.len && !c->closing && !c->paused_write;
         st.settled = c->state != BK__CONN_HANDLER && !c->req.task.coro && c->write_queued == 0 &&
-                     c->tcp.shutdown_req == NULL && (inq == 0 || !c->reading) && notsent == 0 &&
+                     c->sock.tcp.shutdown_req == NULL && (inq == 0 || !c->reading) && notsent == 0 &&
                      !parseable && !w->sched.ready_head;
     }
     pthread_mutex_lock(&probe_mu);
@@ -626,6 +627,39 @@ static int ref_on_method_complete(llhttp_t *p)
     return 0;
 }
 
+/* The fuzz app's route for decoded path [d, d + n): 1 items, 2 echo, 3 sleep, 4 probe, 0 none. */
+static int ref_route(const char *d, size_t n)
+{
+    if (n > 7 && memcmp(d, "/items/", 7) == 0 && !memchr(d + 7, '/', n - 7))
+        return 1;
+    if (n == 5 && memcmp(d, "/echo", 5) == 0)
+        return 2;
+    if (n == 6 && memcmp(d, "/sleep", 6) == 0)
+        return 3;
+    if (n == 13 && memcmp(d, "/__fuzz_probe", 13) == 0)
+        return 4;
+    return 0;
+}
+
+/* As brisk (FastAPI's redirect_slashes): a path no route has, whose form without its trailing
+ * slashes (or with one added) has a route, is answered 307. */
+static int ref_slash_redirects(const char *d, size_t n)
+{
+    if (n <= 1)
+        return 0;
+    if (d[n - 1] != '/') {
+        bk_buf other = {0};
+        fz_append(&other, d, n);
+        fz_append(&other, "/", 1);
+        int found = ref_route(other.data, other.len) != 0;
+        bk_buf_free(&other);
+        return found;
+    }
+    while (n && d[n - 1] == '/')
+        n--;
+    return n && ref_route(d, n) != 0;
+}
+
 /* brisk's checks at the end of the head, in its order, then routing. Returns -1 to stop. */
 static int ref_on_headers_complete(llhttp_t *p)
 {
@@ -668,18 +702,11 @@ static int ref_on_headers_complete(llhttp_t *p)
         return ref_reject(r, 400, "decoded NUL in the path");
     }
     int get_like = m == BK_GET || m == BK_HEAD;
-    if (n > 7 && memcmp(d, "/items/", 7) == 0 && !memchr(d + 7, '/', n - 7)) {
-        r->route = 1;
+    r->route = ref_route(d, n);
+    if (r->route == 1)
         fz_append(&r->id, d + 7, n - 7);
-    } else if (n == 5 && memcmp(d, "/echo", 5) == 0) {
-        r->route = 2;
-    } else if (n == 6 && memcmp(d, "/sleep", 6) == 0) {
-        r->route = 3;
-    } else if (n == 13 && memcmp(d, "/__fuzz_probe", 13) == 0) {
-        r->route = 4;
-    }
     if (!r->route)
-        r->status = 404;
+        r->status = ref_slash_redirects(d, n) ? 307 : 404;
     else if (r->route == 2)
         r->status = m == BK_POST ? 200 : 405, r->allow = "POST";
     else

@@ -203,6 +203,10 @@ BK_EXTERN int bk_post(bk_app *app, const char *pattern, bk_handler handler);
 BK_EXTERN int bk_put(bk_app *app, const char *pattern, bk_handler handler);
 BK_EXTERN int bk_delete(bk_app *app, const char *pattern, bk_handler handler);
 BK_EXTERN int bk_patch(bk_app *app, const char *pattern, bk_handler handler);
+/* FastAPI's redirect_slashes (on by default): a request no route matches, not even by path, for
+ * "/items/" when "/items" exists (or the reverse) gets a 307 to the other one, its Location
+ * built as Starlette builds it (scheme, Host, root path, path, query). `on` 0 turns it off. */
+BK_EXTERN void bk_app_redirect_slashes(bk_app *app, int on);
 
 /* ---- models: typed parameters, bodies and responses ----------------------------------- */
 
@@ -580,6 +584,13 @@ typedef struct bk_config {
                                  the workers; threads start when first needed */
     int thread_queue;         /* 1000: blocking jobs that may wait for a free thread; beyond it,
                                  bk_run_blocking returns BK_EAGAIN and blocking routes 503 */
+    int proxy_headers;        /* 1 (uvicorn's --proxy-headers): from a trusted peer,
+                                 X-Forwarded-Proto sets bk_req_scheme and X-Forwarded-For
+                                 bk_req_peer ("IP:0") */
+    const char *forwarded_allow_ips; /* NULL: $FORWARDED_ALLOW_IPS, else "127.0.0.1". Comma-
+                                        separated IPs, networks ("10.0.0.0/8") or "*" for any */
+    const char *root_path; /* "": the ASGI root_path a proxy mounts the app under ("/api"):
+                              part of the URLs brisk builds (redirects), not of routing */
 } bk_config;
 
 /* Fills `cfg` with the defaults. */
@@ -587,7 +598,8 @@ BK_EXTERN void bk_config_default(bk_config *cfg);
 
 /* Parses uvicorn-like flags (--host, --port, --workers, --log-level, --no-access-log,
  * --graceful-timeout, --timeout-keep-alive, --timeout-header, --timeout-body, --max-body-size,
- * --stack-size, --limit-concurrency, --threads, --thread-queue, --backlog, --help) into `cfg`.
+ * --stack-size, --limit-concurrency, --threads, --thread-queue, --backlog, --proxy-headers,
+ * --no-proxy-headers, --forwarded-allow-ips, --root-path, --help) into `cfg`.
  * Returns 0, 1 when --help was printed, or BK_EINVAL after printing one clear line on stderr. */
 BK_EXTERN int bk_config_parse_args(bk_config *cfg, int argc, char **argv);
 
@@ -639,8 +651,14 @@ BK_EXTERN const char *bk_req_param(const bk_req *req, const char *name);
 /* The first value of query parameter `name`, percent-decoded ('+' is a space), or NULL. The
  * string lives as long as the request. */
 BK_EXTERN const char *bk_req_query(bk_req *req, const char *name);
-/* The peer's address as "IP:PORT" (for logs). The string lives as long as the request. */
+/* The peer's address as "IP:PORT" (for logs). The string lives as long as the request. Behind a
+ * trusted proxy (bk_config.proxy_headers) the client X-Forwarded-For names, as "HOST:0". */
 BK_EXTERN const char *bk_req_peer(const bk_req *req);
+/* The request's scheme: "http", or what X-Forwarded-Proto from a trusted proxy says ("https",
+ * "ws", "wss"). */
+BK_EXTERN const char *bk_req_scheme(const bk_req *req);
+/* The server's root path (bk_config.root_path, "" by default): where a proxy mounts the app. */
+BK_EXTERN const char *bk_req_root_path(const bk_req *req);
 /* The `udata` given to bk_route for the matched route. */
 BK_EXTERN void *bk_req_udata(const bk_req *req);
 /* Allocates `size` bytes owned by the request: freed when the request ends (however it ends). */
@@ -661,6 +679,8 @@ BK_EXTERN const char *bk_response_header(const bk_req *req, const char *name);
 BK_EXTERN int bk_remove_header(bk_req *req, const char *name);
 /* The status of the response sent so far, 0 before one was. */
 BK_EXTERN int bk_response_status(const bk_req *req);
+/* The body of the response sent so far and its length in `*len` (NULL and 0 when empty). */
+BK_EXTERN const char *bk_response_body(const bk_req *req, size_t *len);
 /* Sends the whole response: status, content type (NULL for none) and body (copied). `status`
  * must be a final one (200-599: a 1xx would leave the client waiting). 204 and 304 go out
  * without body and Content-Length; HEAD requests get the headers only. Returns 0, BK_EINVAL for
@@ -681,6 +701,67 @@ BK_EXTERN bk_json *bk_json_begin(bk_req *req, int status);
 /* Finishes the response started by bk_json_begin. Returns 0, or the writer's error (a 500 is
  * sent). */
 BK_EXTERN int bk_json_send(bk_req *req);
+
+/* ---- middleware ----------------------------------------------------------------------- */
+
+/* A middleware: runs for every request of the app, routed or not (404, 405, redirects), on the
+ * request's task, so it may await. It calls bk_next() to run the rest of the chain, then may
+ * read and change the response; or it answers itself (bk_send...) without calling bk_next. */
+typedef void (*bk_middleware_fn)(bk_req *req, void *arg);
+
+/* Adds a middleware (before serving), like Starlette's add_middleware: the last one added is
+ * the outermost, the first to see the request and the last to see the response. `arg` is
+ * handed to it. Returns 0, BK_EINVAL, or BK_ENOMEM. */
+BK_EXTERN int bk_app_use(bk_app *app, bk_middleware_fn fn, void *arg);
+
+/* Runs the rest of the chain (inner middleware, then routing and the handler) and returns when
+ * its response is in `req`: 0. Otherwise the codes of bk_task_sleep (BK_ECANCELED: the client
+ * left, return at once; BK_ETIMEDOUT: the route's timeout passed, brisk answers 504), or
+ * BK_EINVAL: called twice, outside a middleware, or the inside returned without answering
+ * (brisk answers 500 once the chain has returned, as Starlette's outermost error middleware does:
+ * what the middleware set on the response is dropped). */
+BK_EXTERN int bk_next(bk_req *req);
+
+/* Changes the status of the response sent so far (a final one, 200-599). Returns 0 or
+ * BK_EINVAL (no response yet, or a bad status). */
+BK_EXTERN int bk_response_set_status(bk_req *req, int status);
+/* Replaces the body of the response sent so far with `len` bytes of `body` (copied); brisk
+ * writes the new Content-Length. Returns 0, BK_EINVAL (no response yet), or BK_ENOMEM. */
+BK_EXTERN int bk_response_set_body(bk_req *req, const void *body, size_t len);
+
+/* Starlette's CORSMiddleware options. Lists are NULL-terminated arrays of strings. */
+typedef struct bk_cors_opts {
+    const char *const *allow_origins;  /* exact origins, or "*" for any */
+    const char *allow_origin_regex;    /* NULL, or an origin pattern that must match whole:
+                                          POSIX extended syntax (not Python's: no \d, no (?:) */
+    const char *const *allow_methods;  /* NULL: {"GET"}; "*" for all seven */
+    const char *const *allow_headers;  /* besides the CORS-safelisted ones; "*" for any */
+    int allow_credentials;             /* nonzero: Access-Control-Allow-Credentials: true */
+    const char *const *expose_headers; /* Access-Control-Expose-Headers */
+    int max_age;                       /* preflight cache seconds; 0: 600 (Starlette's); -1: 0 */
+} bk_cors_opts;
+
+/* Adds Starlette's CORSMiddleware: answers preflight requests (OPTIONS with Origin and
+ * Access-Control-Request-Method: 200 "OK" or 400 "Disallowed CORS origin, method, headers")
+ * and adds Access-Control-* and Vary: Origin to the answers of requests with an Origin. `opts`
+ * is copied. Returns 0, BK_EINVAL (bad regex), or BK_ENOMEM. */
+BK_EXTERN int bk_cors(bk_app *app, const bk_cors_opts *opts);
+
+/* Adds Starlette's GZipMiddleware: an answer of at least `minimum_size` bytes (500 in FastAPI)
+ * to a request whose Accept-Encoding contains "gzip" is compressed at `compresslevel` (0-9;
+ * FastAPI's 9) unless it has a Content-Encoding or is text/event-stream; such answers also get
+ * Vary: Accept-Encoding. Returns 0, BK_EINVAL, or BK_ENOMEM. */
+BK_EXTERN int bk_gzip(bk_app *app, size_t minimum_size, int compresslevel);
+
+/* Adds Starlette's TrustedHostMiddleware: requests whose Host (port aside) is none of `hosts`
+ * (NULL-terminated; "example.com", "*.example.com", "*" for any; NULL: any) get 400 "Invalid
+ * host header"; with `www_redirect`, a host whose "www." form is listed gets a 307 there.
+ * Returns 0, BK_EINVAL (a '*' elsewhere than a leading "*."), or BK_ENOMEM. */
+BK_EXTERN int bk_trusted_host(bk_app *app, const char *const *hosts, int www_redirect);
+
+/* Adds Starlette's HTTPSRedirectMiddleware: an http (or ws) request gets a 307 to the same URL
+ * on https (wss), without the port when it is 80 or 443. Returns 0 or BK_ENOMEM. */
+BK_EXTERN int bk_https_redirect(bk_app *app);
 
 /* ---- tasks and awaiting --------------------------------------------------------------- */
 

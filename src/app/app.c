@@ -51,6 +51,7 @@ bk_app *bk_app_new(void)
     if (!app)
         return NULL;
     app->router = bk__router_new();
+    app->redirect_slashes = 1; /* FastAPI's default */
     static const bk_app_info defaults = {0};
     /* Every app can fetch: the client costs a timer per worker until its first fetch. */
     if (!app->router || bk_app_set_info(app, &defaults) != 0 ||
@@ -68,6 +69,7 @@ void bk_app_free(bk_app *app)
     bk__router_free(app->router);
     bk__ops_free(app);
     bk__error_handlers_free(app);
+    bk__app_free_middleware(app);
     free_info(&app->info);
     bk__db_free_all(app);
     bk__lifespan_free(app);
@@ -117,6 +119,12 @@ int bk_delete(bk_app *app, const char *pattern, bk_handler handler)
 int bk_patch(bk_app *app, const char *pattern, bk_handler handler)
 {
     return bk_route(app, BK_PATCH, pattern, handler, NULL);
+}
+
+void bk_app_redirect_slashes(bk_app *app, int on)
+{
+    if (app)
+        app->redirect_slashes = on != 0;
 }
 
 int bk__app_add_subsystem(bk_app *app, const bk__subsystem *s)

@@ -60,9 +60,20 @@ typedef struct bk__hooks {
     bk__hook *list;
     int n;
 } bk__hooks;
+/* One middleware of the chain; `free_arg` (may be NULL) releases `arg` with the app. */
+typedef struct bk__mw {
+    bk_middleware_fn fn;
+    void *arg;
+    void (*free_arg)(void *arg);
+} bk__mw;
+
+typedef struct bk__trust bk__trust;
 
 struct bk_app {
     bk__router *router;
+    bk__mw *mw; /* in the order added: the last is the outermost */
+    int nmw;
+    int redirect_slashes;
     bk__app_info info;
     struct bk_db *dbs; /* declared with bk_db_open, most recent first */
     int ndbs;
@@ -84,6 +95,11 @@ int bk__app_prepare(bk_app *app);
 
 /* Adds a per-worker subsystem (before the app is served). Returns 0 or BK_ENOMEM. */
 int bk__app_add_subsystem(bk_app *app, const bk__subsystem *s);
+/* bk_app_use for a middleware whose `arg` the app owns: free_arg(arg) runs with bk_app_free, or
+ * at once when this fails. Returns 0 or BK_ENOMEM. */
+int bk__app_use_owned(bk_app *app, bk_middleware_fn fn, void *arg, void (*free_arg)(void *arg));
+/* Frees the app's middleware. */
+void bk__app_free_middleware(bk_app *app);
 
 /* What the pipeline needs of a worker: one per worker, only touched on its loop. */
 typedef struct bk__pipeline {
@@ -94,6 +110,8 @@ typedef struct bk__pipeline {
     size_t inflight;       /* requests admitted and not yet finished */
     size_t limit;          /* this worker's share of --limit-concurrency, 0 for none */
     uint64_t last_oom_log; /* loop time of the last "out of stacks" warning */
+    const char *root_path;  /* the server's --root-path, "" for none */
+    const bk__trust *trust; /* --forwarded-allow-ips; NULL: proxy headers are not read */
 } bk__pipeline;
 
 typedef enum bk__app_result {
@@ -112,6 +130,15 @@ void bk__lifespan_free(bk_app *app);
 
 /* Handles a complete request. */
 bk__app_result bk__app_handle(bk__pipeline *p, bk_req *req);
+/* The chain's innermost step, inside the request's task: routes `req` (404, 405, the slash
+ * redirect) and runs its handler. Returns what bk_next returns. */
+int bk__app_endpoint(bk_req *req);
+/* What bk_next returns once the inside of a layer has run: 0 with a response, the reason of a
+ * cancellation that applies, or BK_EINVAL when there is no response. */
+int bk__app_outcome(const bk_req *req);
+/* Starts the middleware chain of `req` on its task (see bk__app_handle). */
+void bk__app_run_chain(bk_task *t, void *arg);
+
 /* Cancels the awaiting handler of `req` (its client left, the grace period ended): its awaits
  * return BK_ECANCELED, and io->done follows when it has returned. */
 void bk__app_cancel(bk_req *req);

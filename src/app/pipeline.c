@@ -1,7 +1,15 @@
-/* The request pipeline: routing, the answers the app gives itself (404, 405, 503), and the
- * handler's task. See app.h. */
+/* The request pipeline: routing, the answers the app gives itself (404, 405, the slash redirect,
+ * 503), and the handler's task. See app.h.
+ *
+ * Without middleware a request is routed before any task exists, so a 404 costs no stack. With
+ * middleware, routing is the chain's innermost step (bk__app_endpoint), on the request's task:
+ * Starlette routes inside its middleware stack, so middleware sees 404s and 405s too. */
 #include "app/app.h"
+#include "app/proxy.h"
+#include "app/url.h"
 #include "util/log.h"
+
+#include <stdlib.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -30,16 +38,53 @@ static int copy_params(bk_req *req, const bk__match *m)
     return 0;
 }
 
-/* Routes `req`: 0 with req->target set, or the HTTP status to answer (404, 405 with its Allow
- * header set, 503 when memory ran out). */
+/* Whether `path` (`len` bytes) matches a route for any method: Starlette's Match != NONE. */
+static int path_matches(const bk_app *app, bk_method method, const char *path, size_t len)
+{
+    bk__match m;
+    return len && bk__router_match(app->router, method, path, len, &m) != BK__ROUTE_NOT_FOUND;
+}
+
+/* Starlette's redirect_slashes: when "/items/" matches nothing but "/items" does (or the reverse),
+ * answers 307 to it. Returns 307 when it did, 0 when there is no such route, 503 when memory ran
+ * out. */
+static int redirect_slash(const bk_app *app, bk_req *req)
+{
+    const char *path = bk_req_path(req);
+    size_t len = req->path_len;
+    if (len == 1 && path[0] == '/')
+        return 0;
+    char *other = malloc(len + 2);
+    if (!other)
+        return 503;
+    size_t n = len;
+    memcpy(other, path, len);
+    if (len && path[len - 1] == '/')
+        while (n && other[n - 1] == '/') /* rstrip("/"): every trailing slash */
+            n--;
+    else
+        other[n++] = '/';
+    int status = 0;
+    if (path_matches(app, (bk_method)req->method, other, n)) {
+        bk__url_parts u = {bk_req_scheme(req), NULL, other, n};
+        status = bk__url_redirect(req, &u) == 0 ? 307 : 503;
+    }
+    free(other);
+    return status;
+}
+
+/* Routes `req`: 0 with req->target set, or the HTTP status to answer (404; 405 with its Allow
+ * header set; 307 answered already, the slash redirect; 503 when memory ran out). */
 static int route(const bk_app *app, bk_req *req)
 {
     bk__match m;
     const char *path = req->raw.data + req->path_off;
     bk__route_result res =
         bk__router_match(app->router, (bk_method)req->method, path, req->path_len, &m);
-    if (res == BK__ROUTE_NOT_FOUND)
-        return 404;
+    if (res == BK__ROUTE_NOT_FOUND) {
+        int status = app->redirect_slashes ? redirect_slash(app, req) : 0;
+        return status ? status : 404;
+    }
     if (res == BK__ROUTE_METHOD_NOT_ALLOWED) {
         char allow[BK__ALLOW_MAX];
         bk__router_allow(m.allowed, allow, sizeof(allow));
@@ -79,9 +124,12 @@ static void disarm_deadline(bk_req *req)
     req->deadline = NULL;
 }
 
-/* The app's own answer with `status` (404, 405, 503: a 503 says when to retry). */
+/* The app's own answer with `status` (404, 405, 503: a 503 says when to retry; a 307 was
+ * answered by route() itself). */
 static void answer_refusal(bk_req *req, int status)
 {
+    if (status == 307)
+        return;
     if (status == 503 && !bk_response_header(req, "Retry-After"))
         bk_set_header(req, "Retry-After", "1");
     if (bk_send_error(req, status, bk__status_reason(status)) != 0)
@@ -128,10 +176,11 @@ static void finish(bk__pipeline *p, bk_req *req)
     }
     if (req->task.cancelled || req->responded)
         return;
-    bk__log(BK_LOG_ERROR, "handler for %s %s returned without a response: answering 500",
-            bk_req_method_name(req), bk_req_path(req));
+    bk__log(BK_LOG_ERROR, "%s %s: the handler %sreturned without a response: answering 500",
+            bk_req_method_name(req), bk_req_path(req), p->app->nmw ? "or a middleware " : "");
     bk__response_clear(req);
-    bk_send_error(req, 500, "Internal Server Error");
+    /* what Starlette's ServerErrorMiddleware answers, outside any user middleware */
+    bk_send_text(req, 500, "Internal Server Error");
 }
 
 static void on_handler_done(bk_task *t)
@@ -157,10 +206,40 @@ static void warn_no_stack(bk__pipeline *p)
             p->sched->pool.live);
 }
 
+int bk__app_outcome(const bk_req *req)
+{
+    if (bk__task_cancel_applies(&req->task))
+        return req->task.reason;
+    return req->responded ? 0 : BK_EINVAL;
+}
+
+int bk__app_endpoint(bk_req *req)
+{
+    bk__pipeline *p = req->task.sched->owner;
+    int status = route(p->app, req);
+    if (status) {
+        answer_refusal(req, status);
+        return bk__app_outcome(req);
+    }
+    if (req->target->timeout_ms)
+        arm_deadline(p, req, req->target->timeout_ms);
+    run_handler(&req->task, req);
+    disarm_deadline(req);
+    return bk__app_outcome(req);
+}
+
 bk__app_result bk__app_handle(bk__pipeline *p, bk_req *req)
 {
     p->inflight++;
-    int status = route(p->app, req);
+    req->root_path = p->root_path;
+    if (p->trust)
+        bk__proxy_apply(p->trust, req);
+    int status = 0;
+    bk__task_fn fn = bk__app_run_chain;
+    if (!p->app->nmw) {
+        status = route(p->app, req);
+        fn = run_handler;
+    }
     if (status == 0 && p->limit && p->inflight > p->limit)
         status = 503; /* --limit-concurrency: shed load before it costs a stack */
     if (status) {
@@ -168,9 +247,9 @@ bk__app_result bk__app_handle(bk__pipeline *p, bk_req *req)
         return BK__APP_DONE;
     }
     req->task.describe = describe_handler;
-    if (req->target->timeout_ms)
+    if (req->target && req->target->timeout_ms)
         arm_deadline(p, req, req->target->timeout_ms);
-    int r = bk__task_start(p->sched, &req->task, run_handler, req, on_handler_done);
+    int r = bk__task_start(p->sched, &req->task, fn, req, on_handler_done);
     if (r == BK_ENOMEM) { /* out of memory or address space for stacks */
         disarm_deadline(req);
         warn_no_stack(p);

@@ -31,6 +31,9 @@ void bk_config_default(bk_config *cfg)
     cfg->stack_size = 64 * 1024;
     cfg->threads = 40;
     cfg->thread_queue = 1000;
+    cfg->proxy_headers = 1;
+    cfg->forwarded_allow_ips = NULL; /* $FORWARDED_ALLOW_IPS or 127.0.0.1, read at start */
+    cfg->root_path = "";
 }
 
 static const char usage[] =
@@ -61,6 +64,13 @@ static const char usage[] =
     "[default: 40]\n"
     "  --thread-queue INTEGER      Blocking jobs that may wait for a thread; beyond, 503.  "
     "[default: 1000]\n"
+    "  --proxy-headers / --no-proxy-headers\n"
+    "                              Read X-Forwarded-Proto and X-Forwarded-For from trusted\n"
+    "                              proxies for the scheme and the client.  [default: on]\n"
+    "  --forwarded-allow-ips TEXT  Comma-separated IPs or networks to trust proxy headers from,\n"
+    "                              '*' for all.  [default: $FORWARDED_ALLOW_IPS or 127.0.0.1]\n"
+    "  --root-path TEXT            The path prefix a proxy serves the app under (redirects\n"
+    "                              include it).\n"
     "  --help                      Show this message and exit.\n";
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -128,6 +138,14 @@ static int apply_flag(bk_config *cfg, const char *flag, const char *value)
         return parse_long(value, 1, 4096, &n) ? -1 : (cfg->threads = (int)n, 0);
     if (strcmp(flag, "--thread-queue") == 0)
         return parse_long(value, 0, 1L << 24, &n) ? -1 : (cfg->thread_queue = (int)n, 0);
+    if (strcmp(flag, "--forwarded-allow-ips") == 0) {
+        cfg->forwarded_allow_ips = value;
+        return 0;
+    }
+    if (strcmp(flag, "--root-path") == 0) {
+        cfg->root_path = value;
+        return 0;
+    }
     if (strcmp(flag, "--stack-size") == 0)
         return parse_long(value, 16384, 1L << 30, &n) ? -1 : (cfg->stack_size = (size_t)n, 0);
     return -2;
@@ -144,6 +162,10 @@ int bk_config_parse_args(bk_config *cfg, int argc, char **argv)
         }
         if (strcmp(arg, "--no-access-log") == 0) {
             cfg->access_log = 0;
+            continue;
+        }
+        if (strcmp(arg, "--proxy-headers") == 0 || strcmp(arg, "--no-proxy-headers") == 0) {
+            cfg->proxy_headers = arg[2] == 'p';
             continue;
         }
         char flag[64];

@@ -34,6 +34,10 @@ void bk__req_reset(bk_req *req)
     req->nparams = 0;
     req->method = BK_METHOD_COUNT;
     req->method_name = NULL;
+    req->scheme = "http";
+    req->peer_fwd = NULL;
+    req->root_path = "";
+    req->mw_depth = req->mw_reached = 0;
     req->task.cancelled = 0;
 }
 
@@ -255,7 +259,19 @@ const char *bk_req_query(bk_req *req, const char *name)
 
 const char *bk_req_peer(const bk_req *req)
 {
+    if (req->peer_fwd)
+        return req->peer_fwd;
     return req->io ? req->io->peer(req) : "?";
+}
+
+const char *bk_req_scheme(const bk_req *req)
+{
+    return req->scheme ? req->scheme : "http";
+}
+
+const char *bk_req_root_path(const bk_req *req)
+{
+    return req->root_path ? req->root_path : "";
 }
 
 void *bk_req_udata(const bk_req *req)

@@ -35,6 +35,9 @@ typedef struct bk__req_io {
     const char *(*peer)(const bk_req *req);
     /* The handler of a request that awaited has finished: the response is ready. */
     void (*done)(bk_req *req);
+    /* The server's own address as "IP:PORT" (a URL for a request without Host names it), or
+     * NULL when the carrier has none; the member itself may be NULL. */
+    const char *(*local)(const bk_req *req);
 } bk__req_io;
 
 /* One request and its response. A connection owns exactly one and reuses it for the next
@@ -62,6 +65,11 @@ struct bk_req {
     uint8_t json_open;       /* bk_json_begin called, bk_json_send not yet */
     uint8_t res_own;         /* BK__OWN_SERVER / BK__OWN_DATE: the response sets its own */
     const char *method_name; /* for methods outside bk_method: llhttp's static name */
+    const char *scheme;      /* "http", or X-Forwarded-Proto's from a trusted proxy (static) */
+    const char *peer_fwd;    /* X-Forwarded-For's client as "HOST:0" (a request allocation) */
+    const char *root_path;   /* the server's, "" when none */
+    uint16_t mw_depth;       /* middleware layers entered and not yet returned from */
+    uint16_t mw_reached;     /* the deepest layer entered: bk_next runs each layer once */
     /* the response */
     int status;
     bk_buf res_raw; /* response header names and values, each NUL-terminated */
@@ -99,6 +107,9 @@ int bk__response_write(const bk_req *req, bk_buf *out, const char *date_hdr, siz
  * input, so it always says Connection: close. No body when `head_only`. */
 int bk__response_write_refusal(bk_buf *out, int status, const char *detail, const char *date_hdr,
                                size_t date_len, int head_only);
+/* Starlette's MutableHeaders.add_vary_header: Vary becomes "<the first Vary>, <value>", or
+ * `value` when there was none. Returns 0, BK_EINVAL or BK_ENOMEM. */
+int bk__response_add_vary(bk_req *req, const char *value);
 /* Forgets the response written so far (headers included), so another can be sent. */
 void bk__response_clear(bk_req *req);
 /* The reason phrase for `status` ("Not Found"), "Unknown" if brisk has none. */

@@ -70,6 +70,8 @@ const char *bk__status_reason(int status)
         return "Unsupported Media Type";
     case 417:
         return "Expectation Failed";
+    case 418:
+        return "I'm a Teapot";
     case 422:
         return "Unprocessable Content";
     case 429:
@@ -240,6 +242,23 @@ const char *bk_response_header(const bk_req *req, const char *name)
     return NULL;
 }
 
+int bk__response_add_vary(bk_req *req, const char *value)
+{
+    const char *existing = bk_response_header(req, "vary");
+    if (!existing)
+        return bk_set_header(req, "Vary", value);
+    size_t a = strlen(existing), b = strlen(value);
+    char *joined = malloc(a + 2 + b + 1);
+    if (!joined)
+        return BK_ENOMEM;
+    memcpy(joined, existing, a);
+    memcpy(joined + a, ", ", 2);
+    memcpy(joined + a + 2, value, b + 1);
+    int err = bk_set_header(req, "Vary", joined);
+    free(joined);
+    return err;
+}
+
 int bk_remove_header(bk_req *req, const char *name)
 {
     return remove_headers(req, name) ? 0 : BK_ENOENT;
@@ -248,6 +267,43 @@ int bk_remove_header(bk_req *req, const char *name)
 int bk_response_status(const bk_req *req)
 {
     return req->status;
+}
+
+const char *bk_response_body(const bk_req *req, size_t *len)
+{
+    if (len)
+        *len = req->res_body.len;
+    return req->res_body.len ? req->res_body.data : NULL;
+}
+
+int bk_response_set_status(bk_req *req, int status)
+{
+    if (!req->responded || status < 200 || status > 599)
+        return BK_EINVAL;
+    req->status = status;
+    return 0;
+}
+
+int bk_response_set_body(bk_req *req, const void *body, size_t len)
+{
+    if (!req->responded || (len && !body))
+        return BK_EINVAL;
+    if (len && body >= (const void *)req->res_body.data &&
+        body < (const void *)(req->res_body.data + req->res_body.cap)) {
+        /* a slice of the body itself (cutting it down): move, do not copy over itself */
+        if ((const char *)body + len > req->res_body.data + req->res_body.len)
+            return BK_EINVAL;
+        memmove(req->res_body.data, body, len);
+        req->res_body.len = len;
+        return 0;
+    }
+    size_t have = req->res_body.len;
+    if (bk_buf_reserve(&req->res_body, len > have ? len - have : 0))
+        return BK_ENOMEM; /* the body is left as it was */
+    if (len)
+        memcpy(req->res_body.data, body, len);
+    req->res_body.len = len;
+    return 0;
 }
 
 void bk__response_clear(bk_req *req)

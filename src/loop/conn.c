@@ -232,6 +232,21 @@ static void conn_request_done(bk_req *req)
     conn_settle(c);
 }
 
+/* Formats a socket address as "IP:PORT" into `buf`. */
+static void format_addr(const struct sockaddr_storage *ss, int ok, char *buf, size_t size)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (ok && ss->ss_family == AF_INET6) {
+        uv_ip6_name((const struct sockaddr_in6 *)ss, ip, sizeof(ip));
+        port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+    } else if (ok) {
+        uv_ip4_name((const struct sockaddr_in *)ss, ip, sizeof(ip));
+        port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+    }
+    snprintf(buf, size, "%s:%d", ip, port);
+}
+
 static const char *conn_peer(const bk_req *req)
 {
     bk__conn *c = req->io_ctx;
@@ -239,22 +254,25 @@ static const char *conn_peer(const bk_req *req)
         return c->peer;
     struct sockaddr_storage ss;
     int len = sizeof(ss);
-    char ip[INET6_ADDRSTRLEN] = "?";
-    int port = 0;
-    if (uv_tcp_getpeername(&c->sock.tcp, (struct sockaddr *)&ss, &len) == 0) {
-        if (ss.ss_family == AF_INET6) {
-            uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
-            port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-        } else {
-            uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
-            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-        }
-    }
-    snprintf(c->peer, sizeof(c->peer), "%s:%d", ip, port);
+    int ok = uv_tcp_getpeername(&c->sock.tcp, (struct sockaddr *)&ss, &len) == 0;
+    format_addr(&ss, ok, c->peer, sizeof(c->peer));
     return c->peer;
 }
 
-static const bk__req_io conn_io = {conn_peer, conn_request_done};
+static const char *conn_local(const bk_req *req)
+{
+    bk__conn *c = req->io_ctx;
+    if (c->local[0])
+        return c->local;
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    if (uv_tcp_getsockname(&c->sock.tcp, (struct sockaddr *)&ss, &len) != 0)
+        return NULL;
+    format_addr(&ss, 1, c->local, sizeof(c->local));
+    return c->local;
+}
+
+static const bk__req_io conn_io = {conn_peer, conn_request_done, conn_local};
 
 /* Keeps the unparsed rest of the input; `from` may point into `pending` itself. */
 static int conn_save_pending(bk__conn *c, const char *from, size_t len)

@@ -37,6 +37,7 @@ struct bk__conn {
     uint8_t paused_write; /* parsing paused until queued output drains */
     uint8_t linger;       /* close with a lingering shutdown: input may still be arriving */
     char peer[64];        /* "IP:PORT", filled on first use */
+    char local[64];       /* the server's "IP:PORT", filled on first use */
 };
 
 /* Accepts a pending connection on the worker's listener. */

@@ -4,6 +4,7 @@
  * runner, src/app/runner.c, does that for a process that is only a server). Worker threads
  * block asynchronous signals, so SIGINT/SIGTERM reach the application's own threads and a write
  * to a closed socket fails with EPIPE instead of raising SIGPIPE. */
+#include "app/proxy.h"
 #include "loop/worker.h"
 #include "util/log.h"
 
@@ -22,7 +23,9 @@
 
 struct bk_server {
     bk_config cfg;
-    char *host; /* cfg.host points here: the caller's string may go */
+    char *host;       /* cfg.host points here: the caller's string may go */
+    char *root_path;  /* cfg.root_path likewise, "" when none */
+    bk__trust *trust; /* the parsed --forwarded-allow-ips; NULL: proxy headers off */
     const bk_app *app;
     bk__worker *workers;
     int nworkers;
@@ -220,6 +223,8 @@ static int start_threads(bk_server *s)
         w->id = n;
         w->nworkers = s->nworkers;
         w->pipeline.app = s->app;
+        w->pipeline.root_path = s->root_path;
+        w->pipeline.trust = s->trust; /* read-only from here on: shared without a lock */
         w->cfg = &s->cfg;
         w->host = &server_host;
         w->host_ctx = s;
@@ -242,14 +247,40 @@ static int wait_started(bk_server *s, int n)
     return err;
 }
 
+/* Frees what server_new allocated before its lock, condition and pool. */
+static void server_discard(bk_server *s)
+{
+    free(s->workers);
+    free(s->host);
+    free(s->root_path);
+    bk__trust_free(s->trust);
+    free(s);
+}
+
 static void server_free(bk_server *s)
 {
     bk__pool_close(&s->pool); /* joins its threads: every worker has finished */
     uv_cond_destroy(&s->cond);
     uv_mutex_destroy(&s->lock);
-    free(s->workers);
-    free(s->host);
-    free(s);
+    server_discard(s);
+}
+
+/* The server's copies of the config's strings, and its parsed trusted proxies. */
+static int server_own_strings(bk_server *s, const bk_config *cfg)
+{
+    s->host = strdup(cfg->host);
+    s->root_path = strdup(cfg->root_path ? cfg->root_path : "");
+    if (!s->host || !s->root_path)
+        return BK_ENOMEM;
+    s->cfg.host = s->host;
+    s->cfg.root_path = s->root_path;
+    if (!cfg->proxy_headers)
+        return 0;
+    const char *ips = cfg->forwarded_allow_ips;
+    if (!ips) /* uvicorn reads the variable when the flag is not given */
+        ips = getenv("FORWARDED_ALLOW_IPS");
+    s->cfg.forwarded_allow_ips = NULL; /* the caller's string may go: only the parsed set stays */
+    return bk__trust_parse(ips ? ips : "127.0.0.1", &s->trust);
 }
 
 static int server_new(bk_server **out, const bk_app *app, const bk_config *cfg)
@@ -260,15 +291,13 @@ static int server_new(bk_server **out, const bk_app *app, const bk_config *cfg)
     s->cfg = *cfg;
     s->app = app;
     s->nworkers = cfg->workers > 0 ? cfg->workers : (int)uv_available_parallelism();
-    s->host = strdup(cfg->host);
     s->workers = calloc((size_t)s->nworkers, sizeof(bk__worker));
-    if (!s->host || !s->workers || uv_mutex_init(&s->lock) != 0) {
-        free(s->workers);
-        free(s->host);
-        free(s);
+    int err = s->workers ? server_own_strings(s, cfg) : BK_ENOMEM;
+    if (err || uv_mutex_init(&s->lock) != 0) {
+        server_discard(s);
         return BK_ENOMEM;
     }
-    int err = uv_cond_init(&s->cond);
+    err = uv_cond_init(&s->cond);
     if (err == 0) {
         err = bk__pool_init(&s->pool, cfg->threads, (size_t)cfg->thread_queue);
         if (err)
@@ -276,12 +305,9 @@ static int server_new(bk_server **out, const bk_app *app, const bk_config *cfg)
     }
     if (err) {
         uv_mutex_destroy(&s->lock);
-        free(s->workers);
-        free(s->host);
-        free(s);
+        server_discard(s);
         return err;
     }
-    s->cfg.host = s->host;
     *out = s;
     return 0;
 }

@@ -34,7 +34,8 @@ def test_help_prints_usage_and_exits_0():
     out = _run("test_app", "--help")
     assert out.returncode == 0, out
     assert "usage" in out.stdout.lower(), out.stdout
-    for flag in ("--host", "--port", "--workers", "--log-level", "--max-body-size", "--stack-size"):
+    for flag in ("--host", "--port", "--workers", "--log-level", "--max-body-size", "--stack-size",
+                 "--proxy-headers", "--no-proxy-headers", "--forwarded-allow-ips", "--root-path"):
         assert flag in out.stdout, f"{flag} missing from --help"
 
 
@@ -51,6 +52,8 @@ def test_help_prints_usage_and_exits_0():
         ["--limit-concurrency", "none"],
         ["--timeout-header", "-1"],
         ["--port"],
+        ["--root-path"],
+        ["--forwarded-allow-ips"],
     ],
     ids=lambda a: " ".join(a),
 )

@@ -593,6 +593,14 @@ def latency_limit(idle_latencies, factor=10, floor=0.25):
     return max(floor, factor * max(idle_latencies))
 
 
+def raw_request(port, method, target, headers=(), host=True, version="HTTP/1.1", timeout=10.0):
+    """One request (build_request's arguments) on a fresh connection; returns its RawResponse
+    (without a body for HEAD)."""
+    with RawConn(port, timeout=timeout) as c:
+        c.send(build_request(method, target, headers, host=host, version=version, close=True))
+        return c.read_response(head=method == "HEAD", timeout=timeout)
+
+
 def parse_all_responses(data):
     """Splits a byte stream into responses (used when reading everything until close)."""
 
