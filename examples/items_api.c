@@ -757,7 +757,19 @@ int main(int argc, char **argv)
     bk_app_info info = {.title = "Items API",
                         .version = "1.0.0",
                         .description = "The reference items API: everyday FastAPI features."};
-    if (bk_app_set_info(app, &info) || add_operations(app) ||
+    static const char *const origins[] = {"https://app.example.com", NULL};
+    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
+    static const char *const headers[] = {"X-Token", "Content-Type", NULL};
+    static const char *const exposed[] = {"X-Total-Count", NULL};
+    bk_cors_opts cors = {.allow_origins = origins,
+                         .allow_methods = methods,
+                         .allow_headers = headers,
+                         .allow_credentials = 1,
+                         .expose_headers = exposed,
+                         .max_age = 600};
+    /* As the reference adds them: GZip first, then CORS, which is therefore the outermost. */
+    if (bk_app_set_info(app, &info) || add_operations(app) || bk_gzip(app, 500, 9) ||
+        bk_cors(app, &cors) ||
         bk_app_error_handler(app, &teapot_error, teapot_handler) ||
         bk_app_on_startup(app, seed, NULL) || bk_app_on_shutdown(app, unseed, NULL)) {
         fprintf(stderr, "items_api: the app could not be set up\n");
