@@ -319,6 +319,12 @@ struct bk_model {
 #define BK_MODEL(T, title, fields) {(title), sizeof(T), (fields), (size_t)-1}
 /* BK_MODEL that records which fields the input set in T's uint64_t member `set`. */
 #define BK_MODEL_SET(T, title, fields, set) {(title), sizeof(T), (fields), offsetof(T, set)}
+/* Checks that `model`'s table compiles and covers its struct: a member the table lacks shows as
+ * bytes no field holds and padding cannot explain (one small enough to hide in the padding
+ * before the next member, an int between a bool and a double, is not seen). Returns 0, or
+ * BK_EINVAL with `why` (n bytes) saying where. Registration warns of it too; call it in a test
+ * per model. */
+BK_EXTERN int bk_model_check(const bk_model *model, char *why, size_t n);
 /* Nonzero when the input of `obj` (a model with BK_MODEL_SET) carried field `name`. */
 BK_EXTERN int bk_model_isset(const bk_model *model, const void *obj, const char *name);
 

@@ -231,6 +231,9 @@ const bk__cmodel *bk__model_compile(bk__models *ms, const bk_model *m)
     }
     cm->next = ms->head;
     ms->head = cm;
+    char why[256];
+    if (bk__model_check_layout(cm, why, sizeof(why)) == BK_EINVAL)
+        bk__log(BK_LOG_WARNING, "%s", why);
     return cm;
 }
 

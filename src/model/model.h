@@ -77,6 +77,10 @@ void bk__models_free(bk__models *ms);
 /* The compiled field named `name` (its wire name), or NULL. */
 const bk__cfield *bk__model_field(const bk__cmodel *m, const char *name, size_t len);
 
+/* Checks that the fields of `m` cover its struct (see bk_model_check). 0 or BK_EINVAL with
+ * `why` filled. */
+int bk__model_check_layout(const bk__cmodel *m, char *why, size_t n);
+
 /* The enum value's JSON name, or NULL when `v` is not one of the field's values. */
 const char *bk__enum_name(const bk__cfield *f, int v);
 
