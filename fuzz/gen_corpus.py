@@ -149,3 +149,15 @@ write("json_parse", "syntax_error", b'{"a": [1, 2,], "b" 3}')
 write("json_parse", "bad_escape", b'["\\u12x", "\\q"]')
 write("json_parse", "invalid_utf8", b'{"a": "\xc3("} \xff')
 write("json_parse", "control", b'"a\x01b"')
+
+# ---- fuzz_model: the bytes are a body validated as the harness's Order ----------------------
+write("model", "valid", b'{"id": 7, "name": "Box", "price": 12.5, "tax": 1.5, "colours": ["red", "blue"],'
+                        b' "lines": [{"sku": "AB-1", "count": 3, "ref": "12345678123456781234567812345678"}],'
+                        b' "priority": null, "gift": "yes", "wrap": "green"}')
+write("model", "lax", b'{"id": "42", "name": "x", "price": "1e2", "priority": "4", "gift": 1,'
+                      b' "lines": [{"sku": "Z", "count": 5.0}], "note": null}')
+write("model", "errors", b'{"id": 0, "name": "", "price": -1, "tax": 0.3, "colours": ["pink", 1],'
+                         b' "lines": [{"sku": "lower", "count": 1001, "ref": "nope"}, 5], "priority": 9,'
+                         b' "gift": "maybe", "wrap": null}')
+write("model", "missing", b'{"lines": [{}], "extra": {"deep": [1, 2, 3]}}')
+write("model", "not_object", b'[1, 2, {"id": 1}]')
