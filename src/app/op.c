@@ -13,6 +13,8 @@
 /* Request-scope model memory: parsed bodies, decoded parameters, structs, errors. Beyond it a
  * request is answered 503, so a hostile body cannot make brisk allocate without bound. */
 #define OP_ARENA_LIMIT (64u << 20)
+/* The arena's first chunk, inside the request's state allocation (a multiple of 16). */
+#define OP_INLINE_ARENA 2048
 
 /* ---- registration ----------------------------------------------------------------------- */
 
@@ -188,10 +190,14 @@ static bk__opstate *state_of(const bk_req *req)
 
 static bk__opstate *state_new(bk_req *req, const bk__pathop *op)
 {
-    bk__opstate *st = calloc(1, sizeof(*st));
+    /* One allocation: the state, then the arena's first chunk, which a typical request (a
+     * small body, a few parameters) never outgrows. The chunk is not zeroed: the arena's
+     * callers initialise what they take. */
+    bk__opstate *st = malloc(sizeof(*st) + OP_INLINE_ARENA);
     if (!st)
         return NULL;
-    bk__arena_init(&st->arena, NULL, 0, OP_ARENA_LIMIT);
+    memset(st, 0, sizeof(*st));
+    bk__arena_init(&st->arena, st + 1, OP_INLINE_ARENA, OP_ARENA_LIMIT);
     st->op = op;
     st->req = req;
     st->bg_tail = &st->background;

@@ -168,7 +168,7 @@ static int compile_field(bk__models *ms, const bk_model *m, const bk_field *f, i
         cf->name = cf->owned_name = h;
     }
     cf->name_len = strlen(cf->name);
-    return 0;
+    return bk__field_prerender(cf);
 }
 
 static void free_fields(bk__cmodel *cm)
@@ -176,6 +176,10 @@ static void free_fields(bk__cmodel *cm)
     for (int i = 0; i < cm->nfields; i++) {
         bk__cfield *cf = &cm->fields[i];
         free(cf->owned_name);
+        for (int k = 0; k < BK__PRE_COUNT; k++) {
+            free(cf->pre_msg[k]);
+            free(cf->pre_ctx[k]);
+        }
         bk__pattern_free(cf->re);
         if (cf->default_arena) {
             bk__arena_free(cf->default_arena);

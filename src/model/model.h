@@ -30,6 +30,13 @@ typedef struct bk__bound {
     double f;
 } bk__bound;
 
+/* Errors whose msg and ctx depend only on the field (a bound, a length, a pattern, the enum's
+ * values): rendered once, at registration, as JSON text (bk__field_prerender). */
+typedef enum bk__pre_slot {
+    BK__PRE_GT, BK__PRE_GE, BK__PRE_LT, BK__PRE_LE, BK__PRE_MULT, BK__PRE_MIN_LEN,
+    BK__PRE_MAX_LEN, BK__PRE_PATTERN, BK__PRE_ENUM, BK__PRE_COUNT
+} bk__pre_slot;
+
 typedef struct bk__cfield {
     const bk_field *src;
     const char *name; /* on the wire: the alias, or for a header x_token "x-token" */
@@ -51,6 +58,8 @@ typedef struct bk__cfield {
     bk__jval *default_value; /* parsed default_json, or NULL */
     struct bk__arena *default_arena; /* owns default_value */
     const char *title, *description, *example_json;
+    char *pre_msg[BK__PRE_COUNT]; /* a JSON string, or NULL */
+    char *pre_ctx[BK__PRE_COUNT]; /* a JSON object, or NULL */
 } bk__cfield;
 
 struct bk__cmodel {
@@ -80,6 +89,11 @@ const bk__cfield *bk__model_field(const bk__cmodel *m, const char *name, size_t 
 /* Checks that the fields of `m` cover its struct (see bk_model_check). 0 or BK_EINVAL with
  * `why` filled. */
 int bk__model_check_layout(const bk__cmodel *m, char *why, size_t n);
+
+/* Renders the field's constant error messages and ctx objects (validate.c). 0 or BK_ENOMEM. */
+int bk__field_prerender(bk__cfield *f);
+/* The slot of error type `t` (a bk__etype), or BK__PRE_COUNT when it has none. */
+int bk__pre_slot_of(int t);
 
 /* The enum value's JSON name, or NULL when `v` is not one of the field's values. */
 const char *bk__enum_name(const bk__cfield *f, int v);

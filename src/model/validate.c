@@ -11,6 +11,7 @@
 #include "model/text.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The value being validated: a text (a parameter) or a JSON value. */
@@ -51,6 +52,19 @@ static void fail(vctx *c, bk__etype t, const bk__loc *loc, val v, const bk__ctx 
         bk__verrs_add(c->errs, t, loc, BK__INPUT_TEXT, v.s, v.n, NULL, ctx);
 }
 
+/* fail() for an error whose msg and ctx were rendered at registration. */
+static void fail_field(vctx *c, const bk__cfield *f, bk__etype t, const bk__loc *loc, val v,
+                       const bk__ctx *ctx)
+{
+    int before = c->errs->count;
+    fail(c, t, loc, v, ctx);
+    int slot = bk__pre_slot_of(t);
+    if (c->errs->count > before && slot < BK__PRE_COUNT && f->pre_msg[slot]) {
+        c->errs->last->msg_json = f->pre_msg[slot];
+        c->errs->last->ctx_json = f->pre_ctx[slot];
+    }
+}
+
 static bk__ctx ctx_bound(const bk__cfield *f, bk__bound b)
 {
     /* pydantic reports a bound as the field's type: gt=0 on a float field is {"gt": 0.0}. */
@@ -78,7 +92,7 @@ static int check_number(vctx *c, const bk__cfield *f, const bk__loc *loc, val v,
         int ok = m == 0 || (is_int ? (int64_t)x % (int64_t)m == 0 : bk__float_multiple_of(x, m));
         if (!ok) {
             bk__ctx ctx = ctx_bound(f, f->mult);
-            fail(c, BK__E_MULTIPLE_OF, loc, v, &ctx);
+            fail_field(c, f, BK__E_MULTIPLE_OF, loc, v, &ctx);
             return -1;
         }
     }
@@ -107,7 +121,7 @@ static int check_number(vctx *c, const bk__cfield *f, const bk__loc *loc, val v,
             ok = bounds[i].strict ? x > lim : x >= lim;
         if (!ok) {
             bk__ctx ctx = ctx_bound(f, *b[i]);
-            fail(c, bounds[i].type, loc, v, &ctx);
+            fail_field(c, f, bounds[i].type, loc, v, &ctx);
             return -1;
         }
     }
@@ -215,18 +229,18 @@ static int validate_str(vctx *c, const bk__cfield *f, const bk__loc *loc, val v,
         size_t chars = bk__utf8_length(s, n);
         if (f->min_len >= 0 && chars < (size_t)f->min_len) {
             bk__ctx ctx = {.length = f->min_len};
-            fail(c, BK__E_STRING_TOO_SHORT, loc, v, &ctx);
+            fail_field(c, f, BK__E_STRING_TOO_SHORT, loc, v, &ctx);
             return -1;
         }
         if (f->max_len >= 0 && chars > (size_t)f->max_len) {
             bk__ctx ctx = {.length = f->max_len};
-            fail(c, BK__E_STRING_TOO_LONG, loc, v, &ctx);
+            fail_field(c, f, BK__E_STRING_TOO_LONG, loc, v, &ctx);
             return -1;
         }
     }
     if (f->re && bk__pattern_search(f->re, s, n) != 1) {
         bk__ctx ctx = {.text = f->pattern, .text_len = strlen(f->pattern)};
-        fail(c, BK__E_STRING_PATTERN_MISMATCH, loc, v, &ctx);
+        fail_field(c, f, BK__E_STRING_PATTERN_MISMATCH, loc, v, &ctx);
         return -1;
     }
     *dst = (bk_str){s, n};
@@ -260,14 +274,14 @@ static int validate_uuid(vctx *c, const bk__loc *loc, val v, bk_uuid *dst)
 }
 
 /* "'a', 'b' or 'c'": pydantic's list of an enum's values, in its ctx and message. */
-static const char *enum_expected(vctx *c, const bk__cfield *f)
+static char *enum_expected(bk__arena *a, const bk__cfield *f)
 {
     size_t need = 1;
     for (size_t i = 0; i < f->nenums; i++)
         need += strlen(f->enums[i].name) + 6;
-    char *out = bk__arena_alloc(c->arena, need), *p = out;
+    char *out = bk__arena_alloc(a, need), *p = out;
     if (!out)
-        return "";
+        return NULL;
     for (size_t i = 0; i < f->nenums; i++) {
         const char *sep = i == 0 ? "" : i + 1 == f->nenums ? " or " : ", ";
         p += strlen(strcpy(p, sep));
@@ -293,8 +307,12 @@ static int validate_enum(vctx *c, const bk__cfield *f, const bk__loc *loc, val v
             return 0;
         }
     }
-    const char *expected = enum_expected(c, f);
-    bk__ctx ctx = {.text = expected, .text_len = strlen(expected)};
+    if (f->pre_msg[BK__PRE_ENUM]) { /* the usual case: rendered at registration */
+        fail_field(c, f, BK__E_ENUM, loc, v, NULL);
+        return -1;
+    }
+    const char *expected = enum_expected(c->arena, f);
+    bk__ctx ctx = {.text = expected ? expected : "", .text_len = expected ? strlen(expected) : 0};
     fail(c, BK__E_ENUM, loc, v, &ctx);
     return -1;
 }
@@ -596,4 +614,96 @@ void bk__validate_params(bk__sources *src, const bk__cmodel *m, bk_in in, void *
         mark_set(m, out, f->index);
         validate_value(&c, f, f->kind, f->src->size, &at, v, dst);
     }
+}
+
+/* ---- errors rendered at registration ---------------------------------------------------- */
+
+int bk__pre_slot_of(int t)
+{
+    switch (t) {
+    case BK__E_GREATER_THAN: return BK__PRE_GT;
+    case BK__E_GREATER_THAN_EQUAL: return BK__PRE_GE;
+    case BK__E_LESS_THAN: return BK__PRE_LT;
+    case BK__E_LESS_THAN_EQUAL: return BK__PRE_LE;
+    case BK__E_MULTIPLE_OF: return BK__PRE_MULT;
+    case BK__E_STRING_TOO_SHORT: return BK__PRE_MIN_LEN;
+    case BK__E_STRING_TOO_LONG: return BK__PRE_MAX_LEN;
+    case BK__E_STRING_PATTERN_MISMATCH: return BK__PRE_PATTERN;
+    case BK__E_ENUM: return BK__PRE_ENUM;
+    default: return BK__PRE_COUNT;
+    }
+}
+
+/* A NUL-terminated copy of what `j` wrote. */
+static char *take(bk_buf *b)
+{
+    char *s = malloc(b->len + 1);
+    if (s) {
+        memcpy(s, b->data, b->len);
+        s[b->len] = '\0';
+    }
+    b->len = 0;
+    return s;
+}
+
+/* Renders error type `t` of `f` with `ctx` into its slot. */
+static int prerender(bk__cfield *f, bk__etype t, const bk__ctx *ctx)
+{
+    int slot = bk__pre_slot_of(t);
+    bk_buf msg = {0}, out = {0};
+    bk_json j;
+    int err = bk__msg_render(&msg, t, ctx);
+    if (!err) {
+        bk_json_init(&j, &out);
+        bk_json_string_len(&j, msg.data, msg.len);
+        err = bk_json_error(&j);
+    }
+    if (!err && (f->pre_msg[slot] = take(&out))) {
+        bk_json_init(&j, &out);
+        bk__ctx_write_json(&j, t, ctx);
+        err = bk_json_error(&j);
+        if (!err && !(f->pre_ctx[slot] = take(&out)))
+            err = BK_ENOMEM;
+    } else if (!err) {
+        err = BK_ENOMEM;
+    }
+    bk_buf_free(&msg);
+    bk_buf_free(&out);
+    return err;
+}
+
+int bk__field_prerender(bk__cfield *f)
+{
+    static const struct {
+        unsigned flag;
+        bk__etype type;
+    } bounds[] = {{BK__F_HAS_GT, BK__E_GREATER_THAN}, {BK__F_HAS_GE, BK__E_GREATER_THAN_EQUAL},
+                  {BK__F_HAS_LT, BK__E_LESS_THAN},    {BK__F_HAS_LE, BK__E_LESS_THAN_EQUAL},
+                  {BK__F_HAS_MULT, BK__E_MULTIPLE_OF}};
+    const bk__bound *b[] = {&f->gt, &f->ge, &f->lt, &f->le, &f->mult};
+    int err = 0;
+    for (int i = 0; i < 5 && !err; i++) {
+        if (f->flags & bounds[i].flag) {
+            bk__ctx ctx = ctx_bound(f, *b[i]);
+            err = prerender(f, bounds[i].type, &ctx);
+        }
+    }
+    int is_str = f->kind == BK_K_STR || (f->kind == BK_K_LIST && f->elem == BK_K_STR);
+    if (!err && is_str && f->min_len >= 0)
+        err = prerender(f, BK__E_STRING_TOO_SHORT, &(bk__ctx){.length = f->min_len});
+    if (!err && is_str && f->max_len >= 0)
+        err = prerender(f, BK__E_STRING_TOO_LONG, &(bk__ctx){.length = f->max_len});
+    if (!err && f->pattern)
+        err = prerender(f, BK__E_STRING_PATTERN_MISMATCH,
+                        &(bk__ctx){.text = f->pattern, .text_len = strlen(f->pattern)});
+    if (!err && f->nenums) {
+        bk__arena a;
+        bk__arena_init(&a, NULL, 0, 0);
+        const char *expected = enum_expected(&a, f);
+        err = expected ? prerender(f, BK__E_ENUM,
+                                   &(bk__ctx){.text = expected, .text_len = strlen(expected)})
+                       : BK_ENOMEM;
+        bk__arena_free(&a);
+    }
+    return err;
 }

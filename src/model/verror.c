@@ -1,6 +1,7 @@
 /* Collecting validation errors and writing FastAPI's 422 body. See verror.h. */
 #include "model/verror.h"
 #include "model/json_parse.h"
+#include "util/json.h"
 
 #include <string.h>
 
@@ -29,19 +30,6 @@ static bk__loc *copy_loc(bk__arena *a, const bk__loc *l, int n)
     return out;
 }
 
-/* The error's msg, rendered into arena memory. */
-static const char *render_msg(bk__arena *a, bk__etype type, const bk__ctx *ctx)
-{
-    bk_buf b = {0};
-    char *out = NULL;
-    if (bk__msg_render(&b, type, ctx) == 0 && (out = bk__arena_alloc(a, b.len + 1))) {
-        memcpy(out, b.data, b.len);
-        out[b.len] = '\0';
-    }
-    bk_buf_free(&b);
-    return out;
-}
-
 void bk__verrs_add(bk__verrs *e, bk__etype type, const bk__loc *loc, bk__input_kind ik,
                    const char *text, size_t text_len, const bk__jval *json, const bk__ctx *ctx)
 {
@@ -58,13 +46,12 @@ void bk__verrs_add(bk__verrs *e, bk__etype type, const bk__loc *loc, bk__input_k
     v->text_len = text_len;
     v->json = json;
     v->ctx = ctx ? *ctx : (bk__ctx){0};
-    if (!(v->msg = render_msg(e->arena, type, &v->ctx))) {
-        e->oom = 1;
-        return;
-    }
+    v->msg = NULL; /* rendered when written, into one scratch buffer for the whole list */
+    v->msg_json = v->ctx_json = NULL;
     v->next = NULL;
     *e->tail = v;
     e->tail = &v->next;
+    e->last = v;
     e->count++;
 }
 
@@ -93,29 +80,56 @@ static void write_input(bk_json *j, const bk__verr *v)
     }
 }
 
+/* Writes the error's msg: its own, or rendered from its type and ctx into `scratch`. */
+static void write_msg(bk_json *j, const bk__verr *v, bk_buf *scratch)
+{
+    if (v->msg_json) {
+        bk_json_raw(j, v->msg_json, strlen(v->msg_json));
+        return;
+    }
+    if (v->msg || !bk__etype_has_ctx(v->type)) { /* a template without a {placeholder} */
+        bk_json_string(j, v->msg ? v->msg : bk__etype_template(v->type));
+        return;
+    }
+    scratch->len = 0;
+    if (bk__msg_render(scratch, v->type, &v->ctx) != 0) {
+        bk_json_string(j, ""); /* out of memory: the writer's error follows */
+        return;
+    }
+    bk_json_string_len(j, scratch->data, scratch->len);
+}
+
 void bk__verrs_write(const bk__verrs *e, bk_json *j)
 {
+    bk_buf scratch = {0};
+#define KEY(j, k) bk__json_plain_key((j), (k), sizeof(k) - 1)
     bk_json_object_begin(j);
-    bk_json_key(j, "detail");
+    KEY(j, "detail");
     bk_json_array_begin(j);
     for (const bk__verr *v = e->head; v; v = v->next) {
+        const char *type = bk__etype_name(v->type); /* pydantic's names: plain ASCII */
         bk_json_object_begin(j);
-        bk_json_key(j, "type");
-        bk_json_string(j, bk__etype_name(v->type));
-        bk_json_key(j, "loc");
+        KEY(j, "type");
+        bk__json_plain_string(j, type, strlen(type));
+        KEY(j, "loc");
         write_loc(j, v);
-        bk_json_key(j, "msg");
-        bk_json_string(j, v->msg);
-        bk_json_key(j, "input");
+        KEY(j, "msg");
+        write_msg(j, v, &scratch);
+        KEY(j, "input");
         write_input(j, v);
         if (bk__etype_has_ctx(v->type)) {
-            bk_json_key(j, "ctx");
-            bk__ctx_write_json(j, v->type, &v->ctx);
+            KEY(j, "ctx");
+            if (v->ctx_json)
+                bk_json_raw(j, v->ctx_json, strlen(v->ctx_json));
+            else
+                bk__ctx_write_json(j, v->type, &v->ctx);
         }
         bk_json_object_end(j);
     }
     bk_json_array_end(j);
     bk_json_object_end(j);
+    bk_buf_free(&scratch);
+#undef KEY
 }
 
 void bk__jval_write(bk_json *j, const bk__jval *v)

@@ -35,13 +35,14 @@ typedef struct bk__verr {
     size_t text_len;
     const bk__jval *json;
     bk__ctx ctx; /* read as bk__ctx_write_json reads it */
-    const char *msg; /* rendered when added */
+    const char *msg; /* NULL: rendered from type and ctx when written */
+    const char *msg_json, *ctx_json; /* rendered at registration (bk__cfield.pre_*), or NULL */
     struct bk__verr *next;
 } bk__verr;
 
 typedef struct bk__verrs {
     bk__arena *arena;
-    bk__verr *head, **tail;
+    bk__verr *head, **tail, *last;
     int count;
     int oom;
 } bk__verrs;
