@@ -47,6 +47,8 @@ typedef struct bk__error_handler {
 
 /* The app a path operation belongs to. */
 const bk_app *bk__op_app(const struct bk__pathop *op);
+/* Nonzero when the request's app has a handler for `kind`. */
+int bk__has_error_handler(const bk_req *req, const bk_error_kind *kind);
 /* Frees the app's error handlers. */
 void bk__error_handlers_free(bk_app *app);
 /* A start-up or shutdown hook (bk_app_on_startup / bk_app_on_shutdown). */

@@ -358,8 +358,30 @@ static void op_entry(bk_req *req)
     st->sent = req->responded && !bk_req_cancelled(req);
 }
 
+/* The app's own RequestValidationError handler gets the errors list as JSON and the body. */
+static void answer_validation_custom(bk_req *req, const bk__verrs *errs)
+{
+    bk_buf out = {0};
+    bk_json j;
+    bk_json_init(&j, &out);
+    bk__verrs_write_list(errs, &j);
+    if (bk_json_error(&j) != 0) {
+        bk_buf_free(&out);
+        answer_oom(req);
+        return;
+    }
+    bk_validation_info info = {.errors_json = out.data, .errors_len = out.len};
+    info.body = bk_req_body(req, &info.body_len);
+    bk_raise(req, &bk_validation_error, &info);
+    bk_buf_free(&out);
+}
+
 void bk__app_answer_validation(bk_req *req, const bk__verrs *errs)
 {
+    if (bk__has_error_handler(req, &bk_validation_error)) {
+        answer_validation_custom(req, errs);
+        return;
+    }
     bk_json *j = bk_json_begin(req, 422);
     if (!j)
         return;
@@ -395,15 +417,16 @@ const void *bk__typed_body(bk_req *req, size_t size)
 
 static int answer_unserialisable(bk_req *req, const bk__ser_error *e)
 {
-    bk__log(BK_LOG_ERROR, "%s %s: the response does not fit its model (field %s: %s): answering "
-                          "500",
+    bk__log(BK_LOG_ERROR,
+            "%s %s: the response does not fit its model (field %s: %s): answering "
+            "500",
             bk_req_method_name(req), bk_req_path(req), e->field, e->why);
     bk__response_clear(req);
     return bk_send_text(req, 500, "Internal Server Error");
 }
 
-static int send_models(bk_req *req, int status, const bk__cmodel *m, const void *values,
-                       size_t n, int as_list)
+static int send_models(bk_req *req, int status, const bk__cmodel *m, const void *values, size_t n,
+                       int as_list)
 {
     if (status == 204 || !m) /* FastAPI's 204: no body, its JSON content type kept */
         return bk_send(req, status, "application/json", NULL, 0);

@@ -18,10 +18,14 @@ static size_t align_of(const bk__cfield *f)
 {
     switch (f->kind) {
     case BK_K_BOOL:
-    case BK_K_UUID: return 1;
-    case BK_K_OPT_BOOL: return 1;
-    case BK_K_INT: return f->src->size;
-    case BK_K_ENUM: return sizeof(int);
+    case BK_K_UUID:
+        return 1;
+    case BK_K_OPT_BOOL:
+        return 1;
+    case BK_K_INT:
+        return f->src->size;
+    case BK_K_ENUM:
+        return sizeof(int);
     case BK_K_MODEL: {
         size_t a = 1;
         for (int i = 0; i < f->model->nfields; i++) {
@@ -30,7 +34,8 @@ static size_t align_of(const bk__cfield *f)
         }
         return a;
     }
-    default: return 8; /* double, bk_str, bk_opt_int/float, lists: pointers and 8-byte values */
+    default:
+        return 8; /* double, bk_str, bk_opt_int/float, lists: pointers and 8-byte values */
     }
 }
 
@@ -45,8 +50,9 @@ static int gap_error(char *why, size_t n, const char *model, size_t at, size_t l
                      const char *before)
 {
     if (why && n)
-        snprintf(why, n, "model %s: %zu bytes at offset %zu%s%s are in no field (a member "
-                         "missing from the table?)",
+        snprintf(why, n,
+                 "model %s: %zu bytes at offset %zu%s%s are in no field (a member "
+                 "missing from the table?)",
                  model, len, at, before ? " before " : " at the end", before ? before : "");
     return BK_EINVAL;
 }

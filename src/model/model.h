@@ -14,13 +14,13 @@ typedef struct bk__pattern bk__pattern;
 typedef struct bk__cmodel bk__cmodel;
 
 /* bk__cfield.flags */
-#define BK__F_REQUIRED 1u  /* no default: leaving it out is a `missing` error */
-#define BK__F_NULLABLE 2u  /* null (None) is a value */
-#define BK__F_HAS_GT   4u
-#define BK__F_HAS_GE   8u
-#define BK__F_HAS_LT   16u
-#define BK__F_HAS_LE   32u
-#define BK__F_HAS_MULT 64u
+#define BK__F_REQUIRED   1u /* no default: leaving it out is a `missing` error */
+#define BK__F_NULLABLE   2u /* null (None) is a value */
+#define BK__F_HAS_GT     4u
+#define BK__F_HAS_GE     8u
+#define BK__F_HAS_LT     16u
+#define BK__F_HAS_LE     32u
+#define BK__F_HAS_MULT   64u
 #define BK__F_DEPRECATED 128u
 
 /* A numeric bound as declared: BK_GT(0) and BK_GT(0.0) differ in Python too. */
@@ -33,8 +33,16 @@ typedef struct bk__bound {
 /* Errors whose msg and ctx depend only on the field (a bound, a length, a pattern, the enum's
  * values): rendered once, at registration, as JSON text (bk__field_prerender). */
 typedef enum bk__pre_slot {
-    BK__PRE_GT, BK__PRE_GE, BK__PRE_LT, BK__PRE_LE, BK__PRE_MULT, BK__PRE_MIN_LEN,
-    BK__PRE_MAX_LEN, BK__PRE_PATTERN, BK__PRE_ENUM, BK__PRE_COUNT
+    BK__PRE_GT,
+    BK__PRE_GE,
+    BK__PRE_LT,
+    BK__PRE_LE,
+    BK__PRE_MULT,
+    BK__PRE_MIN_LEN,
+    BK__PRE_MAX_LEN,
+    BK__PRE_PATTERN,
+    BK__PRE_ENUM,
+    BK__PRE_COUNT
 } bk__pre_slot;
 
 typedef struct bk__cfield {
@@ -55,7 +63,7 @@ typedef struct bk__cfield {
     size_t nenums;
     const bk__cmodel *model; /* BK_K_MODEL, or a list of them */
     const char *default_json;
-    bk__jval *default_value; /* parsed default_json, or NULL */
+    bk__jval *default_value;         /* parsed default_json, or NULL */
     struct bk__arena *default_arena; /* owns default_value */
     const char *title, *description, *example_json;
     char *pre_msg[BK__PRE_COUNT]; /* a JSON string, or NULL */

@@ -20,9 +20,12 @@ static int refuse(bk__ser_error *err, const bk__cfield *f, const char *why)
 static int64_t read_int(const void *p, size_t size)
 {
     switch (size) {
-    case 1: return *(const int8_t *)p;
-    case 2: return *(const int16_t *)p;
-    case 4: return *(const int32_t *)p;
+    case 1:
+        return *(const int8_t *)p;
+    case 2:
+        return *(const int16_t *)p;
+    case 4:
+        return *(const int32_t *)p;
     default: {
         int64_t v;
         memcpy(&v, p, sizeof(v));
@@ -78,9 +81,14 @@ static int write_value(bk_json *j, const bk__cfield *f, bk_kind kind, size_t siz
                        bk__ser_error *err)
 {
     switch (kind) {
-    case BK_K_BOOL: bk_json_bool(j, *(const bool *)p); return 0;
-    case BK_K_INT: bk_json_int(j, read_int(p, size)); return 0;
-    case BK_K_FLOAT: return write_float(j, f, *(const double *)p, err);
+    case BK_K_BOOL:
+        bk_json_bool(j, *(const bool *)p);
+        return 0;
+    case BK_K_INT:
+        bk_json_int(j, read_int(p, size));
+        return 0;
+    case BK_K_FLOAT:
+        return write_float(j, f, *(const double *)p, err);
     case BK_K_STR: {
         const bk_str *s = p;
         if (s->ptr)
@@ -91,7 +99,9 @@ static int write_value(bk_json *j, const bk__cfield *f, bk_kind kind, size_t siz
             return refuse(err, f, "None for a string that cannot be None");
         return 0;
     }
-    case BK_K_UUID: write_uuid(j, p); return 0;
+    case BK_K_UUID:
+        write_uuid(j, p);
+        return 0;
     case BK_K_OPT_BOOL: {
         const bk_opt_bool *o = p;
         o->has ? bk_json_bool(j, o->v) : bk_json_null(j);
@@ -117,9 +127,12 @@ static int write_value(bk_json *j, const bk__cfield *f, bk_kind kind, size_t siz
         bk_json_string(j, name);
         return 0;
     }
-    case BK_K_MODEL: return bk__serialize(j, f->model, p, err);
-    case BK_K_LIST: return write_list(j, f, p, err);
-    default: return refuse(err, f, "a field of unknown kind");
+    case BK_K_MODEL:
+        return bk__serialize(j, f->model, p, err);
+    case BK_K_LIST:
+        return write_list(j, f, p, err);
+    default:
+        return refuse(err, f, "a field of unknown kind");
     }
 }
 

@@ -30,17 +30,24 @@ typedef struct vctx {
 static bk__value value_of(const bk__jval *j)
 {
     switch (j->type) {
-    case BK__J_NULL: return (bk__value){.kind = BK__V_NULL};
-    case BK__J_FALSE: return (bk__value){.kind = BK__V_BOOL, .u.b = 0};
-    case BK__J_TRUE: return (bk__value){.kind = BK__V_BOOL, .u.b = 1};
+    case BK__J_NULL:
+        return (bk__value){.kind = BK__V_NULL};
+    case BK__J_FALSE:
+        return (bk__value){.kind = BK__V_BOOL, .u.b = 0};
+    case BK__J_TRUE:
+        return (bk__value){.kind = BK__V_BOOL, .u.b = 1};
     case BK__J_INT:
         if (j->big)
             return (bk__value){.kind = BK__V_BIGINT, .u.str = {j->text, j->text_len}};
         return (bk__value){.kind = BK__V_INT, .u.i = j->i};
-    case BK__J_FLOAT: return (bk__value){.kind = BK__V_FLOAT, .u.f = j->f};
-    case BK__J_STRING: return (bk__value){.kind = BK__V_STR, .u.str = {j->s, j->len}};
-    case BK__J_ARRAY: return (bk__value){.kind = BK__V_LIST};
-    default: return (bk__value){.kind = BK__V_OBJECT};
+    case BK__J_FLOAT:
+        return (bk__value){.kind = BK__V_FLOAT, .u.f = j->f};
+    case BK__J_STRING:
+        return (bk__value){.kind = BK__V_STR, .u.str = {j->s, j->len}};
+    case BK__J_ARRAY:
+        return (bk__value){.kind = BK__V_LIST};
+    default:
+        return (bk__value){.kind = BK__V_OBJECT};
     }
 }
 
@@ -131,10 +138,18 @@ static int check_number(vctx *c, const bk__cfield *f, const bk__loc *loc, val v,
 static void store_int(void *dst, size_t size, int64_t x)
 {
     switch (size) {
-    case 1: *(int8_t *)dst = (int8_t)x; break;
-    case 2: *(int16_t *)dst = (int16_t)x; break;
-    case 4: *(int32_t *)dst = (int32_t)x; break;
-    default: memcpy(dst, &x, sizeof(x)); break;
+    case 1:
+        *(int8_t *)dst = (int8_t)x;
+        break;
+    case 2:
+        *(int16_t *)dst = (int16_t)x;
+        break;
+    case 4:
+        *(int32_t *)dst = (int32_t)x;
+        break;
+    default:
+        memcpy(dst, &x, sizeof(x));
+        break;
     }
 }
 
@@ -152,8 +167,8 @@ static int validate_int(vctx *c, const bk__cfield *f, const bk__loc *loc, val v,
 {
     bk__int bi = {0};
     bk__value jv;
-    bk__etype t = v.j ? (jv = value_of(v.j), bk__int_from_value(&jv, &bi))
-                      : bk__int_from_text(v.s, v.n, &bi);
+    bk__etype t =
+        v.j ? (jv = value_of(v.j), bk__int_from_value(&jv, &bi)) : bk__int_from_text(v.s, v.n, &bi);
     int64_t x = bi.value;
     int overflow = bi.overflow;
     if (t != BK__E_NONE) {
@@ -192,8 +207,8 @@ static int validate_bool(vctx *c, const bk__loc *loc, val v, bool *dst)
 {
     int b = 0;
     bk__value jv;
-    bk__etype t = v.j ? (jv = value_of(v.j), bk__bool_from_value(&jv, &b))
-                      : bk__bool_from_text(v.s, v.n, &b);
+    bk__etype t =
+        v.j ? (jv = value_of(v.j), bk__bool_from_value(&jv, &b)) : bk__bool_from_text(v.s, v.n, &b);
     if (t != BK__E_NONE) {
         fail(c, t, loc, v, NULL);
         return -1;
@@ -399,15 +414,25 @@ static void store_none(bk_kind kind, void *dst, size_t size)
 static bk__etype null_error(const bk__cfield *f, bk_kind kind)
 {
     switch (kind) {
-    case BK_K_BOOL: return BK__E_BOOL_TYPE;
-    case BK_K_INT: return BK__E_INT_TYPE;
-    case BK_K_FLOAT: return BK__E_FLOAT_TYPE;
-    case BK_K_STR: return BK__E_STRING_TYPE;
-    case BK_K_UUID: return BK__E_UUID_TYPE;
-    case BK_K_ENUM: return BK__E_ENUM;
-    case BK_K_MODEL: return BK__E_MODEL_TYPE;
-    case BK_K_LIST: return BK__E_LIST_TYPE;
-    default: (void)f; return BK__E_INT_TYPE;
+    case BK_K_BOOL:
+        return BK__E_BOOL_TYPE;
+    case BK_K_INT:
+        return BK__E_INT_TYPE;
+    case BK_K_FLOAT:
+        return BK__E_FLOAT_TYPE;
+    case BK_K_STR:
+        return BK__E_STRING_TYPE;
+    case BK_K_UUID:
+        return BK__E_UUID_TYPE;
+    case BK_K_ENUM:
+        return BK__E_ENUM;
+    case BK_K_MODEL:
+        return BK__E_MODEL_TYPE;
+    case BK_K_LIST:
+        return BK__E_LIST_TYPE;
+    default:
+        (void)f;
+        return BK__E_INT_TYPE;
     }
 }
 
@@ -429,13 +454,20 @@ static int validate_value(vctx *c, const bk__cfield *f, bk_kind kind, size_t siz
         return -1;
     }
     switch (kind) {
-    case BK_K_BOOL: return validate_bool(c, loc, v, dst);
-    case BK_K_INT: return validate_int(c, f, loc, v, size, dst);
-    case BK_K_FLOAT: return validate_float(c, f, loc, v, dst);
-    case BK_K_STR: return validate_str(c, f, loc, v, dst);
-    case BK_K_UUID: return validate_uuid(c, loc, v, dst);
-    case BK_K_ENUM: return validate_enum(c, f, loc, v, dst);
-    case BK_K_MODEL: return validate_nested(c, f, loc, v, dst);
+    case BK_K_BOOL:
+        return validate_bool(c, loc, v, dst);
+    case BK_K_INT:
+        return validate_int(c, f, loc, v, size, dst);
+    case BK_K_FLOAT:
+        return validate_float(c, f, loc, v, dst);
+    case BK_K_STR:
+        return validate_str(c, f, loc, v, dst);
+    case BK_K_UUID:
+        return validate_uuid(c, loc, v, dst);
+    case BK_K_ENUM:
+        return validate_enum(c, f, loc, v, dst);
+    case BK_K_MODEL:
+        return validate_nested(c, f, loc, v, dst);
     case BK_K_OPT_BOOL: {
         bk_opt_bool *o = dst;
         o->has = validate_bool(c, loc, v, &o->v) == 0;
@@ -457,7 +489,8 @@ static int validate_value(vctx *c, const bk__cfield *f, bk_kind kind, size_t siz
             return -1;
         }
         return validate_json_list(c, f, loc, v, dst);
-    default: return -1;
+    default:
+        return -1;
     }
 }
 
@@ -510,8 +543,8 @@ void bk__validate_model(bk__arena *a, const bk__cmodel *m, const bk__jval *value
     }
 }
 
-void bk__validate_body_fields(bk__arena *a, const bk__cmodel *m, const bk__jval *value,
-                              void *out, bk__verrs *errs)
+void bk__validate_body_fields(bk__arena *a, const bk__cmodel *m, const bk__jval *value, void *out,
+                              bk__verrs *errs)
 {
     vctx c = {a, errs};
     bk__loc body = {.key = "body", .key_len = 4};
@@ -521,9 +554,8 @@ void bk__validate_body_fields(bk__arena *a, const bk__cmodel *m, const bk__jval 
             continue;
         bk__loc at = {.key = f->name, .key_len = f->name_len, .up = &body};
         void *dst = (char *)out + f->src->offset;
-        const bk__jval *v = value && value->type == BK__J_OBJECT
-                                ? bk__json_get(value, f->name, f->name_len)
-                                : NULL;
+        const bk__jval *v =
+            value && value->type == BK__J_OBJECT ? bk__json_get(value, f->name, f->name_len) : NULL;
         /* FastAPI reads an embedded field with body.get(): absent and null are both None, and
          * a required None is `missing` with input null. */
         if (!v || v->type == BK__J_NULL) {
@@ -544,11 +576,16 @@ void bk__validate_raw_body(const bk__loc *loc, const char *text, size_t len, bk_
 static const char *in_name(bk_in in)
 {
     switch (in) {
-    case BK_IN_PATH: return "path";
-    case BK_IN_QUERY: return "query";
-    case BK_IN_HEADER: return "header";
-    case BK_IN_COOKIE: return "cookie";
-    default: return "body";
+    case BK_IN_PATH:
+        return "path";
+    case BK_IN_QUERY:
+        return "query";
+    case BK_IN_HEADER:
+        return "header";
+    case BK_IN_COOKIE:
+        return "cookie";
+    default:
+        return "body";
     }
 }
 
@@ -562,8 +599,8 @@ static int first_value(bk__sources *src, const bk__cfield *f, val *out)
     return 1;
 }
 
-static void validate_param_list(vctx *c, bk__sources *src, const bk__cfield *f,
-                                const bk__loc *loc, void *dst)
+static void validate_param_list(vctx *c, bk__sources *src, const bk__cfield *f, const bk__loc *loc,
+                                void *dst)
 {
     size_t n = bk__sources_count(src, f->in, f->name, f->name_len);
     if (n == 0) {
@@ -621,16 +658,26 @@ void bk__validate_params(bk__sources *src, const bk__cmodel *m, bk_in in, void *
 int bk__pre_slot_of(int t)
 {
     switch (t) {
-    case BK__E_GREATER_THAN: return BK__PRE_GT;
-    case BK__E_GREATER_THAN_EQUAL: return BK__PRE_GE;
-    case BK__E_LESS_THAN: return BK__PRE_LT;
-    case BK__E_LESS_THAN_EQUAL: return BK__PRE_LE;
-    case BK__E_MULTIPLE_OF: return BK__PRE_MULT;
-    case BK__E_STRING_TOO_SHORT: return BK__PRE_MIN_LEN;
-    case BK__E_STRING_TOO_LONG: return BK__PRE_MAX_LEN;
-    case BK__E_STRING_PATTERN_MISMATCH: return BK__PRE_PATTERN;
-    case BK__E_ENUM: return BK__PRE_ENUM;
-    default: return BK__PRE_COUNT;
+    case BK__E_GREATER_THAN:
+        return BK__PRE_GT;
+    case BK__E_GREATER_THAN_EQUAL:
+        return BK__PRE_GE;
+    case BK__E_LESS_THAN:
+        return BK__PRE_LT;
+    case BK__E_LESS_THAN_EQUAL:
+        return BK__PRE_LE;
+    case BK__E_MULTIPLE_OF:
+        return BK__PRE_MULT;
+    case BK__E_STRING_TOO_SHORT:
+        return BK__PRE_MIN_LEN;
+    case BK__E_STRING_TOO_LONG:
+        return BK__PRE_MAX_LEN;
+    case BK__E_STRING_PATTERN_MISMATCH:
+        return BK__PRE_PATTERN;
+    case BK__E_ENUM:
+        return BK__PRE_ENUM;
+    default:
+        return BK__PRE_COUNT;
     }
 }
 
@@ -677,8 +724,10 @@ int bk__field_prerender(bk__cfield *f)
     static const struct {
         unsigned flag;
         bk__etype type;
-    } bounds[] = {{BK__F_HAS_GT, BK__E_GREATER_THAN}, {BK__F_HAS_GE, BK__E_GREATER_THAN_EQUAL},
-                  {BK__F_HAS_LT, BK__E_LESS_THAN},    {BK__F_HAS_LE, BK__E_LESS_THAN_EQUAL},
+    } bounds[] = {{BK__F_HAS_GT, BK__E_GREATER_THAN},
+                  {BK__F_HAS_GE, BK__E_GREATER_THAN_EQUAL},
+                  {BK__F_HAS_LT, BK__E_LESS_THAN},
+                  {BK__F_HAS_LE, BK__E_LESS_THAN_EQUAL},
                   {BK__F_HAS_MULT, BK__E_MULTIPLE_OF}};
     const bk__bound *b[] = {&f->gt, &f->ge, &f->lt, &f->le, &f->mult};
     int err = 0;

@@ -70,13 +70,19 @@ static void write_loc(bk_json *j, const bk__verr *v)
 static void write_input(bk_json *j, const bk__verr *v)
 {
     switch (v->input_kind) {
-    case BK__INPUT_TEXT: bk_json_string_len(j, v->text, v->text_len); break;
-    case BK__INPUT_JSON: bk__jval_write(j, v->json); break;
+    case BK__INPUT_TEXT:
+        bk_json_string_len(j, v->text, v->text_len);
+        break;
+    case BK__INPUT_JSON:
+        bk__jval_write(j, v->json);
+        break;
     case BK__INPUT_EMPTY_OBJECT:
         bk_json_object_begin(j);
         bk_json_object_end(j);
         break;
-    default: bk_json_null(j); break;
+    default:
+        bk_json_null(j);
+        break;
     }
 }
 
@@ -101,10 +107,16 @@ static void write_msg(bk_json *j, const bk__verr *v, bk_buf *scratch)
 
 void bk__verrs_write(const bk__verrs *e, bk_json *j)
 {
+    bk_json_object_begin(j);
+    bk__json_plain_key(j, "detail", 6);
+    bk__verrs_write_list(e, j);
+    bk_json_object_end(j);
+}
+
+void bk__verrs_write_list(const bk__verrs *e, bk_json *j)
+{
     bk_buf scratch = {0};
 #define KEY(j, k) bk__json_plain_key((j), (k), sizeof(k) - 1)
-    bk_json_object_begin(j);
-    KEY(j, "detail");
     bk_json_array_begin(j);
     for (const bk__verr *v = e->head; v; v = v->next) {
         const char *type = bk__etype_name(v->type); /* pydantic's names: plain ASCII */
@@ -127,7 +139,6 @@ void bk__verrs_write(const bk__verrs *e, bk_json *j)
         bk_json_object_end(j);
     }
     bk_json_array_end(j);
-    bk_json_object_end(j);
     bk_buf_free(&scratch);
 #undef KEY
 }
@@ -135,17 +146,27 @@ void bk__verrs_write(const bk__verrs *e, bk_json *j)
 void bk__jval_write(bk_json *j, const bk__jval *v)
 {
     switch (v->type) {
-    case BK__J_NULL: bk_json_null(j); return;
-    case BK__J_FALSE: bk_json_bool(j, 0); return;
-    case BK__J_TRUE: bk_json_bool(j, 1); return;
+    case BK__J_NULL:
+        bk_json_null(j);
+        return;
+    case BK__J_FALSE:
+        bk_json_bool(j, 0);
+        return;
+    case BK__J_TRUE:
+        bk_json_bool(j, 1);
+        return;
     case BK__J_INT:
         if (v->big)
             bk_json_raw(j, v->text, v->text_len);
         else
             bk_json_int(j, v->i);
         return;
-    case BK__J_FLOAT: bk_json_double(j, v->f); return;
-    case BK__J_STRING: bk_json_string_len(j, v->s, v->len); return;
+    case BK__J_FLOAT:
+        bk_json_double(j, v->f);
+        return;
+    case BK__J_STRING:
+        bk_json_string_len(j, v->s, v->len);
+        return;
     case BK__J_ARRAY:
         bk_json_array_begin(j);
         for (uint32_t i = 0; i < v->len; i++)

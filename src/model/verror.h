@@ -20,9 +20,9 @@ typedef struct bk__loc {
 
 /* What an error echoes as "input". */
 typedef enum bk__input_kind {
-    BK__INPUT_NONE,   /* null: a missing parameter */
-    BK__INPUT_TEXT,   /* a string: a parameter's text, a body that is not JSON */
-    BK__INPUT_JSON,   /* a JSON value of the body */
+    BK__INPUT_NONE,         /* null: a missing parameter */
+    BK__INPUT_TEXT,         /* a string: a parameter's text, a body that is not JSON */
+    BK__INPUT_JSON,         /* a JSON value of the body */
     BK__INPUT_EMPTY_OBJECT, /* {}: json_invalid's input */
 } bk__input_kind;
 
@@ -34,8 +34,8 @@ typedef struct bk__verr {
     const char *text;
     size_t text_len;
     const bk__jval *json;
-    bk__ctx ctx; /* read as bk__ctx_write_json reads it */
-    const char *msg; /* NULL: rendered from type and ctx when written */
+    bk__ctx ctx;                     /* read as bk__ctx_write_json reads it */
+    const char *msg;                 /* NULL: rendered from type and ctx when written */
     const char *msg_json, *ctx_json; /* rendered at registration (bk__cfield.pre_*), or NULL */
     struct bk__verr *next;
 } bk__verr;
@@ -54,6 +54,8 @@ void bk__verrs_add(bk__verrs *e, bk__etype type, const bk__loc *loc, bk__input_k
                    const char *text, size_t text_len, const bk__jval *json, const bk__ctx *ctx);
 /* Writes the 422 body. */
 void bk__verrs_write(const bk__verrs *e, bk_json *j);
+/* Writes the errors list alone (FastAPI's exc.errors()). */
+void bk__verrs_write_list(const bk__verrs *e, bk_json *j);
 /* Writes a JSON value of the body back as Python's json.dumps would (the "input" echo). */
 void bk__jval_write(bk_json *j, const bk__jval *v);
 
