@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 BRISK_WERROR ?= OFF
 CMAKE_FLAGS = -DBRISK_WERROR=$(BRISK_WERROR)
 
-.PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install soak techempower bench-db bench-gateway
+.PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install soak techempower bench-db bench-gateway bench-typed
 
 all: build
 
@@ -57,6 +57,11 @@ bench: build
 bench-db: build
 	@scripts/deps.sh bench
 	/usr/bin/python3 bench/db.py --build $(BUILD)
+
+# A typed operation (examples/items_api PUT) against /fast and FastAPI's items API (bench/typed.py).
+bench-typed: build
+	@scripts/deps.sh bench
+	/usr/bin/python3 bench/typed.py --build $(BUILD)
 
 # examples/gateway: 1,000 concurrent bk_fetch calls to an upstream that waits 1 s each.
 bench-gateway: build
