@@ -114,6 +114,10 @@ typedef struct bk__pipeline {
     uint64_t last_oom_log; /* loop time of the last "out of stacks" warning */
     const char *root_path;  /* the server's --root-path, "" for none */
     const bk__trust *trust; /* --forwarded-allow-ips; NULL: proxy headers are not read */
+    struct bk__after_task *after; /* background tasks and cleanups running (src/app/deps.c) */
+    /* Told when the last of them ended: a draining worker may be done. */
+    void (*on_after_idle)(void *arg);
+    void *after_idle_arg;
 } bk__pipeline;
 
 typedef enum bk__app_result {
@@ -141,6 +145,9 @@ int bk__app_outcome(const bk_req *req);
 /* Starts the middleware chain of `req` on its task (see bk__app_handle). */
 void bk__app_run_chain(bk_task *t, void *arg);
 
+/* The graceful period is over: background tasks still running are aborted (their awaits fail;
+ * the cleanups still run). */
+void bk__app_abort_background(bk__pipeline *p);
 /* Cancels the awaiting handler of `req` (its client left, the grace period ended): its awaits
  * return BK_ECANCELED, and io->done follows when it has returned. */
 void bk__app_cancel(bk_req *req);
