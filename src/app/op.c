@@ -146,7 +146,8 @@ int bk_add_op(bk_app *app, const bk_op *op)
                           .udata = op->route.udata,
                           .blocking = op->route.blocking != 0,
                           .timeout_ms = op->route.timeout_ms,
-                          .op = po};
+                          .op = po,
+                          .exact_methods = 1}; /* FastAPI's APIRoute: a GET is not a HEAD */
     if (!err)
         err = bk__router_add_target(app->router, op->method, op->path, &t);
     if (err) {
