@@ -20,7 +20,7 @@
 static char *operation_id(const bk_op *op)
 {
     const char *method = bk__method_name(op->method);
-    size_t n = strlen(op->name) + strlen(op->path) + strlen(method) + 1;
+    size_t n = strlen(op->name) + strlen(op->path) + 1 + strlen(method) + 1; /* '_' and NUL */
     char *s = malloc(n);
     if (!s)
         return NULL;
