@@ -180,8 +180,9 @@ BK_EXTERN int bk_app_set_info(bk_app *app, const bk_app_info *info);
 /* Registers `handler` for `method` and `pattern`. A pattern is a path whose segments may be
  * parameters: "/items/{item_id}"; a last segment "{name:path}" captures the rest of the path.
  * `udata` is handed back by bk_req_udata(). Returns 0, BK_EINVAL for a malformed pattern,
- * BK_EEXIST for a duplicate, or BK_ENOMEM. HEAD is served by the GET handler when not registered.
- */
+ * BK_EEXIST for a duplicate, or BK_ENOMEM. HEAD is served by the GET handler when not registered
+ * (Starlette's Route). Another method answers 405, Allow listing the methods of the path's first
+ * registered route (its method; "GET, HEAD" for a GET). */
 BK_EXTERN int bk_route(bk_app *app, bk_method method, const char *pattern, bk_handler handler,
                        void *udata);
 /* How a route runs, beyond its handler. Zero-initialise, then set what you need. */
@@ -496,7 +497,8 @@ typedef struct bk_op {
 
 /* Registers an operation. Returns 0; BK_EINVAL for a malformed declaration (the reason is
  * logged: a pattern that does not compile, a struct the table does not fit, a path parameter
- * missing from `params`); BK_EEXIST, BK_ENOMEM as bk_route. */
+ * missing from `params`); BK_EEXIST, BK_ENOMEM as bk_route. Unlike bk_route, a GET operation
+ * does not answer HEAD (FastAPI's APIRoute): HEAD gets 405 with Allow: GET. */
 BK_EXTERN int bk_add_op(bk_app *app, const bk_op *op);
 /* bk_add_op with the method, path and handler given first and its name taken from the
  * handler: BK_OP(app, BK_GET, "/items/{item_id}", read_item, .params = &read_params). */

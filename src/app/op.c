@@ -22,7 +22,7 @@
 static char *operation_id(const bk_op *op)
 {
     const char *method = bk__method_name(op->method);
-    size_t n = strlen(op->name) + strlen(op->path) + strlen(method) + 1;
+    size_t n = strlen(op->name) + strlen(op->path) + 1 + strlen(method) + 1; /* '_' and NUL */
     char *s = malloc(n);
     if (!s)
         return NULL;
@@ -148,7 +148,8 @@ int bk_add_op(bk_app *app, const bk_op *op)
                           .udata = op->route.udata,
                           .blocking = op->route.blocking != 0,
                           .timeout_ms = op->route.timeout_ms,
-                          .op = po};
+                          .op = po,
+                          .exact_methods = 1}; /* FastAPI's APIRoute: a GET is not a HEAD */
     if (!err)
         err = bk__router_add_target(app->router, op->method, op->path, &t);
     if (err) {

@@ -1,5 +1,6 @@
 T = {"X-Token": "secret-token"}
 J = {"Content-Type": "application/json"}
+O = {"Origin": "https://app.example.com"}
 CASES = [
  {"id": "root", "path": "/"},
  {"id": "list", "path": "/items?limit=5"},
@@ -64,4 +65,21 @@ CASES = [
  {"id": "stats", "path": "/stats", "delay": 0.2},
  {"id": "404", "path": "/nope"},
  {"id": "405", "method": "DELETE", "path": "/items"},
+ # Allow is the first registered route's methods; a GET operation does not answer HEAD.
+ {"id": "405-put", "method": "PUT", "path": "/items"},
+ {"id": "405-head", "method": "HEAD", "path": "/items"},
+ {"id": "405-options", "method": "OPTIONS", "path": "/items"},
+ {"id": "405-trace", "method": "TRACE", "path": "/items"},
+ {"id": "405-item-post", "method": "POST", "path": "/items/1"},
+ {"id": "405-item-head", "method": "HEAD", "path": "/items/1"},
+ {"id": "405-notify-get", "path": "/items/1/notify"},
+ {"id": "405-cors", "method": "DELETE", "path": "/items", "headers": O},
+ {"id": "405-head-cors", "method": "HEAD", "path": "/items", "headers": {**O, "Accept-Encoding": "gzip"}},
+ {"id": "405-options-cors", "method": "OPTIONS", "path": "/items", "headers": O},
+ {"id": "preflight-delete", "method": "OPTIONS", "path": "/items",
+  "headers": {**O, "Access-Control-Request-Method": "DELETE"}},
+ # The docs pages are Starlette routes: they answer HEAD, and a 405 allows GET and HEAD.
+ {"id": "head-docs", "method": "HEAD", "path": "/docs"},
+ {"id": "head-redoc", "method": "HEAD", "path": "/redoc"},
+ {"id": "405-docs", "method": "POST", "path": "/docs"},
 ]
