@@ -224,7 +224,12 @@ typedef struct bk_str {
     size_t len;
 } bk_str;
 /* `str` from a C string (NULL gives None). */
-#define BK_STR(s) ((bk_str){(s), (s) ? strlen(s) : 0})
+static inline bk_str bk_str_of(const char *s)
+{
+    bk_str r = {s, s ? strlen(s) : 0};
+    return r;
+}
+#define BK_STR(s) bk_str_of(s)
 
 /* Optional scalars (`int | None`, `float | None`, `bool | None`): `has` is false for None. */
 typedef struct bk_opt_int {
@@ -359,6 +364,14 @@ BK_EXTERN int bk_model_isset(const bk_model *model, const void *obj, const char 
              : BK_K_UNKNOWN)
 #define BK__OPTS(...)    ((const bk_field_opt[]){__VA_ARGS__ __VA_OPT__(, ){0, 0, 0, 0, 0}})
 #define BK__MEMBER(T, m) (((T *)0)->m)
+#ifdef __CPPCHECK__
+/* cppcheck 2.10 cannot parse these _Generic selections (nor __VA_OPT__ after braced arguments):
+ * it checks the tables with plain stand-ins. */
+#undef BK__KIND_OF
+#define BK__KIND_OF(x) BK_K_UNKNOWN
+#undef BK__OPTS
+#define BK__OPTS(...) ((const bk_field_opt *)0)
+#endif
 
 /* A field for member `m` of struct T, its kind from the member's type, then options: a
  * location, bounds, a default, docs. BK_FIELD(item, price, BK_GT(0)). */

@@ -156,8 +156,8 @@ def public_functions():
             declared.add(obj.group(1))
             continue
         m = re.search(r"\b(bk_\w+) ?\(", stmt)
-        if not m or stmt.startswith("typedef"):
-            continue
+        if not m or stmt.startswith(("typedef", "static inline")):
+            continue  # types, and header-only helpers that the library does not export
         declared.add(m.group(1))
         if not stmt.startswith("BK_EXTERN "):
             unmarked.add(m.group(1))
