@@ -534,13 +534,22 @@ static const char *in_name(bk_in in)
     }
 }
 
-/* The first value of parameter `f`; 0 when it has none. */
-static int first_value(bk__sources *src, const bk__cfield *f, val *out)
+/* The value of scalar parameter `f`, as Starlette's multi-dicts give it: the last of a repeated
+ * query parameter (QueryParams.get), the first of a repeated header (Headers.get); a cookie's
+ * duplicates are already merged, the last winning. 0 when it has none. */
+static int scalar_value(vctx *c, bk__sources *src, const bk__cfield *f, val *out)
 {
-    bk__text t;
-    if (bk__sources_values(src, f->in, f->name, f->name_len, &t, 1) == 0)
+    bk__text one, *all = &one;
+    size_t n = f->in == BK_IN_QUERY ? bk__sources_count(src, f->in, f->name, f->name_len) : 1;
+    if (n > 1 && !(all = bk__arena_alloc(c->arena, n * sizeof(*all)))) {
+        c->errs->oom = 1;
         return 0;
-    *out = (val){.s = t.s, .n = t.n};
+    }
+    size_t found = bk__sources_values(src, f->in, f->name, f->name_len, all, n);
+    if (found == 0)
+        return 0;
+    const bk__text *t = &all[(found < n ? found : n) - 1];
+    *out = (val){.s = t->s, .n = t->n};
     return 1;
 }
 
@@ -589,7 +598,7 @@ void bk__validate_params(bk__sources *src, const bk__cmodel *m, bk_in in, void *
             continue;
         }
         val v = {0};
-        if (!first_value(src, f, &v)) {
+        if (!scalar_value(&c, src, f, &v)) {
             apply_missing(&c, f, &at, dst, BK__INPUT_NONE, NULL);
             continue;
         }
