@@ -305,9 +305,9 @@ static int validate_value(vctx *c, const bk__cfield *f, bk_kind kind, size_t siz
 static int validate_nested(vctx *c, const bk__cfield *f, const bk__loc *loc, val v, void *dst)
 {
     if (!v.j || v.j->type != BK__J_OBJECT) {
-        const char *title = f->model->src->title ? f->model->src->title : "";
-        bk__ctx ctx = {.text = title, .text_len = strlen(title)};
-        fail(c, BK__E_MODEL_TYPE, loc, v, &ctx);
+        /* FastAPI validates with from_attributes=True, so a nested model refuses a non-object
+         * as the body itself does: model_attributes_type, not pydantic's plain model_type. */
+        fail(c, BK__E_MODEL_ATTRIBUTES_TYPE, loc, v, NULL);
         return -1;
     }
     int before = c->errs->count;
@@ -387,7 +387,8 @@ static bk__etype null_error(const bk__cfield *f, bk_kind kind)
     case BK_K_STR: return BK__E_STRING_TYPE;
     case BK_K_UUID: return BK__E_UUID_TYPE;
     case BK_K_ENUM: return BK__E_ENUM;
-    case BK_K_MODEL: return BK__E_MODEL_TYPE;
+    case BK_K_MODEL:
+        return BK__E_MODEL_ATTRIBUTES_TYPE;
     case BK_K_LIST: return BK__E_LIST_TYPE;
     default: (void)f; return BK__E_INT_TYPE;
     }
