@@ -200,6 +200,10 @@ static int string_of(vctx *c, const bk__loc *loc, val v, const char **s, size_t 
         fail(c, BK__E_STRING_TYPE, loc, v, NULL);
         return -1;
     }
+    if (v.j->surrogate) { /* a lone surrogate: pydantic cannot make a Rust string of it */
+        fail(c, BK__E_STRING_UNICODE, loc, v, NULL);
+        return -1;
+    }
     *s = v.j->s;
     *n = v.j->len;
     return 0;
