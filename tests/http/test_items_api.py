@@ -39,6 +39,8 @@ KNOWN_DIFFERENCES = {
     "create-token-spaces": "the same: 'secret-token  ' is not the token for FastAPI",
     "head-root": "HEAD on a GET route is 405 in FastAPI (owned by the HEAD/405 work)",
     "head-items": "the same",
+    "405-allow": "brisk's Allow lists HEAD (and the methods of every route of the path's node); "
+                 "FastAPI's only the route's own (owned by the HEAD/405 work)",
     "list-q-unicode-fold": "the example lowers ASCII only; Python's str.lower() is Unicode's",
 }
 # Equal as JSON but not byte for byte, by design.
