@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 BRISK_WERROR ?= OFF
 CMAKE_FLAGS = -DBRISK_WERROR=$(BRISK_WERROR)
 
-.PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install soak techempower bench-db bench-gateway bench-typed
+.PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install soak techempower bench-db bench-gateway bench-typed compat compat-reference
 
 all: build
 
@@ -28,6 +28,21 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure
 	BRISK_BUILD_DIR=$(CURDIR)/$(BUILD) $(PYTEST) tests/http $(PYTEST_ARGS)
+
+# Developer tool, not part of `make test`: the items API against the real FastAPI reference
+# (../shared/reference, outside this repository), every case of tests/compat/items_cases.py sent
+# to both; prints each difference and fails unless all match. COMPAT_ARGS: e.g. --only REGEX --show.
+REFERENCE ?= ../shared/reference
+COMPAT_CASES ?= tests/compat/items_cases.py
+COMPAT_ARGS ?=
+compat-reference:
+	@test -f $(REFERENCE)/diff.py -a -x $(REFERENCE)/run.sh || { \
+	    echo "make compat needs the FastAPI reference: no $(REFERENCE)/diff.py and run.sh here" \
+	         "(set REFERENCE=DIR to where shared/reference is)" >&2; exit 2; }
+
+compat: compat-reference build
+	python3 $(REFERENCE)/diff.py --reference $(REFERENCE) --cases $(COMPAT_CASES) \
+	    --binary $(BUILD)/items_api $(COMPAT_ARGS)
 
 asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DBRISK_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null

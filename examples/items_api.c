@@ -11,6 +11,7 @@
  * unless told otherwise, as the reference runs one process. */
 #include "brisk.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,19 +371,24 @@ static const bk_field list_fields[] = {
 };
 static const bk_model list_params = BK_MODEL(list_in, "list_items", list_fields);
 
-/* Python's `q.lower() in name.lower()`, for ASCII letters. */
-static int contains_folded(const char *hay, const char *needle)
+/* Python's `q.lower() in name.lower()`, for ASCII letters; by length, as either may hold a NUL
+ * (?q=a%00b matches nothing). */
+static int contains_folded(bk_str hay, bk_str needle)
 {
-    size_t n = strlen(needle);
-    for (; *hay; hay++)
-        if (strncasecmp(hay, needle, n) == 0)
+    for (size_t at = 0; at + needle.len <= hay.len; at++) {
+        size_t i = 0;
+        while (i < needle.len &&
+               tolower((unsigned char)hay.ptr[at + i]) == tolower((unsigned char)needle.ptr[i]))
+            i++;
+        if (i == needle.len)
             return 1;
-    return n == 0;
+    }
+    return 0;
 }
 
 static int matches(const item_out *it, const list_in *in)
 {
-    if (in->q.ptr && !contains_folded(it->name.ptr, in->q.ptr))
+    if (in->q.ptr && !contains_folded(it->name, in->q))
         return 0;
     if (in->tag.items && in->tag.len) {
         int any = 0;

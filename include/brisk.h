@@ -530,10 +530,10 @@ BK_EXTERN const void *bk__typed_body(bk_req *req, size_t size);
 
 /* Answers with the op's success status and its response model serialised from `value` (a
  * pointer to the model's struct; for a list op, an array of `n` of them). A value the model
- * cannot represent (an enum out of range, a non-finite float, None where the field takes
- * none) answers 500 and
- * logs why, as FastAPI's ResponseValidationError does. Strings are written as UTF-8, an
- * ill-formed sequence replaced by U+FFFD. Returns 0 or a BK_E* code. */
+ * cannot represent (an enum out of range, None where the field takes none) answers 500 and
+ * logs why, as FastAPI's ResponseValidationError does. NaN and infinities are written as null
+ * (pydantic's JSON mode). Strings are written as UTF-8, an ill-formed sequence replaced by
+ * U+FFFD. Returns 0 or a BK_E* code. */
 BK_EXTERN int bk_respond(bk_req *req, const void *value);
 BK_EXTERN int bk_respond_list(bk_req *req, const void *values, size_t n);
 /* Serialises `value` with any model and status. */

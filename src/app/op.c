@@ -386,8 +386,20 @@ void bk__app_answer_validation(bk_req *req, const bk__verrs *errs)
     bk_json *j = bk_json_begin(req, 422);
     if (!j)
         return;
-    bk__verrs_write(errs, j);
-    if (bk_json_send(req) == BK_ENOMEM)
+    int rc = bk__verrs_write(errs, j);
+    if (rc == 1) {
+        /* FastAPI's handler raises rendering this 422 (json.dumps(allow_nan=False), or UTF-8
+         * on a lone surrogate): the client gets Starlette's plain 500. */
+        bk__log(BK_LOG_ERROR,
+                "%s %s: a validation error's input cannot be rendered as JSON "
+                "(NaN, an infinity or a lone surrogate): answering 500",
+                bk_req_method_name(req), bk_req_path(req));
+        req->json_open = 0;
+        bk__response_clear(req);
+        bk_send_text(req, 500, "Internal Server Error");
+        return;
+    }
+    if (rc == BK_ENOMEM || bk_json_send(req) == BK_ENOMEM)
         answer_oom(req);
 }
 

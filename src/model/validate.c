@@ -229,6 +229,10 @@ static int string_of(vctx *c, const bk__loc *loc, val v, const char **s, size_t 
         fail(c, BK__E_STRING_TYPE, loc, v, NULL);
         return -1;
     }
+    if (v.j->surrogate) { /* a lone surrogate: pydantic cannot make a Rust string of it */
+        fail(c, BK__E_STRING_UNICODE, loc, v, NULL);
+        return -1;
+    }
     *s = v.j->s;
     *n = v.j->len;
     return 0;
@@ -338,9 +342,9 @@ static int validate_value(vctx *c, const bk__cfield *f, bk_kind kind, size_t siz
 static int validate_nested(vctx *c, const bk__cfield *f, const bk__loc *loc, val v, void *dst)
 {
     if (!v.j || v.j->type != BK__J_OBJECT) {
-        const char *title = f->model->src->title ? f->model->src->title : "";
-        bk__ctx ctx = {.text = title, .text_len = strlen(title)};
-        fail(c, BK__E_MODEL_TYPE, loc, v, &ctx);
+        /* FastAPI validates with from_attributes=True, so a nested model refuses a non-object
+         * as the body itself does: model_attributes_type, not pydantic's plain model_type. */
+        fail(c, BK__E_MODEL_ATTRIBUTES_TYPE, loc, v, NULL);
         return -1;
     }
     int before = c->errs->count;
@@ -414,25 +418,16 @@ static void store_none(bk_kind kind, void *dst, size_t size)
 static bk__etype null_error(const bk__cfield *f, bk_kind kind)
 {
     switch (kind) {
-    case BK_K_BOOL:
-        return BK__E_BOOL_TYPE;
-    case BK_K_INT:
-        return BK__E_INT_TYPE;
-    case BK_K_FLOAT:
-        return BK__E_FLOAT_TYPE;
-    case BK_K_STR:
-        return BK__E_STRING_TYPE;
-    case BK_K_UUID:
-        return BK__E_UUID_TYPE;
-    case BK_K_ENUM:
-        return BK__E_ENUM;
+    case BK_K_BOOL: return BK__E_BOOL_TYPE;
+    case BK_K_INT: return BK__E_INT_TYPE;
+    case BK_K_FLOAT: return BK__E_FLOAT_TYPE;
+    case BK_K_STR: return BK__E_STRING_TYPE;
+    case BK_K_UUID: return BK__E_UUID_TYPE;
+    case BK_K_ENUM: return BK__E_ENUM;
     case BK_K_MODEL:
-        return BK__E_MODEL_TYPE;
-    case BK_K_LIST:
-        return BK__E_LIST_TYPE;
-    default:
-        (void)f;
-        return BK__E_INT_TYPE;
+        return BK__E_MODEL_ATTRIBUTES_TYPE;
+    case BK_K_LIST: return BK__E_LIST_TYPE;
+    default: (void)f; return BK__E_INT_TYPE;
     }
 }
 
@@ -589,13 +584,22 @@ static const char *in_name(bk_in in)
     }
 }
 
-/* The first value of parameter `f`; 0 when it has none. */
-static int first_value(bk__sources *src, const bk__cfield *f, val *out)
+/* The value of scalar parameter `f`, as Starlette's multi-dicts give it: the last of a repeated
+ * query parameter (QueryParams.get), the first of a repeated header (Headers.get); a cookie's
+ * duplicates are already merged, the last winning. 0 when it has none. */
+static int scalar_value(vctx *c, bk__sources *src, const bk__cfield *f, val *out)
 {
-    bk__text t;
-    if (bk__sources_values(src, f->in, f->name, f->name_len, &t, 1) == 0)
+    bk__text one, *all = &one;
+    size_t n = f->in == BK_IN_QUERY ? bk__sources_count(src, f->in, f->name, f->name_len) : 1;
+    if (n > 1 && !(all = bk__arena_alloc(c->arena, n * sizeof(*all)))) {
+        c->errs->oom = 1;
         return 0;
-    *out = (val){.s = t.s, .n = t.n};
+    }
+    size_t found = bk__sources_values(src, f->in, f->name, f->name_len, all, n);
+    if (found == 0)
+        return 0;
+    const bk__text *t = &all[(found < n ? found : n) - 1];
+    *out = (val){.s = t->s, .n = t->n};
     return 1;
 }
 
@@ -644,7 +648,7 @@ void bk__validate_params(bk__sources *src, const bk__cmodel *m, bk_in in, void *
             continue;
         }
         val v = {0};
-        if (!first_value(src, f, &v)) {
+        if (!scalar_value(&c, src, f, &v)) {
             apply_missing(&c, f, &at, dst, BK__INPUT_NONE, NULL);
             continue;
         }
