@@ -785,6 +785,7 @@ int main(int argc, char **argv)
     bk_config cfg;
     bk_config_default(&cfg);
     cfg.workers = 1; /* the items live in a worker's memory: one worker, as the reference */
+    cfg.max_body_size = 32u << 20; /* uvicorn has no limit: a 10 MB body gets FastAPI's answer */
     int rc = bk_config_parse_args(&cfg, argc, argv);
     rc = rc == 0 ? bk_run_config(app, &cfg) : rc == 1 ? 0 : 2;
     bk_app_free(app);

@@ -152,9 +152,7 @@ static int model_match(const mroute *rt, const char *path, size_t len, capture *
         const pseg *s = &rt->segs[i];
         if (!more)
             return 0;
-        if (s->k == K_REST) {
-            if (pos >= len)
-                return 0;
+        if (s->k == K_REST) { /* Starlette's path convertor is .*: the rest may be empty */
             caps[ncap++] = (capture){pos, len - pos};
             return 1;
         }

@@ -178,7 +178,7 @@ typedef struct bk_app_info {
 BK_EXTERN int bk_app_set_info(bk_app *app, const bk_app_info *info);
 
 /* Registers `handler` for `method` and `pattern`. A pattern is a path whose segments may be
- * parameters: "/items/{item_id}"; a last segment "{name:path}" captures the rest of the path.
+ * parameters: "/items/{item_id}"; a last segment "{name:path}" captures the rest of the path (empty too, as Starlette's).
  * `udata` is handed back by bk_req_udata(). Returns 0, BK_EINVAL for a malformed pattern,
  * BK_EEXIST for a duplicate, or BK_ENOMEM. HEAD is served by the GET handler when not registered
  * (Starlette's Route). Another method answers 405, Allow listing the methods of the path's first
@@ -272,7 +272,9 @@ typedef struct bk_enum_value {
 typedef enum bk_kind {
     BK_K_UNKNOWN, /* not inferable: give BK_MODEL_OF() (a struct) or BK_ENUM_OF() */
     BK_K_BOOL,    /* bool */
-    BK_K_INT,     /* int64_t, int, long, ... (stored at the member's size) */
+    BK_K_INT,     /* int64_t, int, long, ... (stored at the member's size). pydantic's ints are
+                     unbounded: a value beyond the member's range that passes the field's
+                     bounds is stored saturated (INT64_MAX for 10**20 in an int64_t) */
     BK_K_FLOAT,   /* double */
     BK_K_STR,     /* bk_str */
     BK_K_UUID,    /* bk_uuid */

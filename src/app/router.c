@@ -22,7 +22,7 @@ struct rnode {
     rnode **kids; /* static children, sorted by label for binary search */
     size_t nkids, kids_cap;
     rnode *param; /* {name}: any one non-empty segment */
-    rnode *rest;  /* {name:path}: the non-empty remainder, always a leaf */
+    rnode *rest;  /* {name:path}: the remainder (empty too), always a leaf */
     route *routes[BK_METHOD_COUNT];
     const route *first; /* the first registered of routes[], NULL while there is none */
     size_t label_len;
@@ -414,7 +414,7 @@ static int match_from(match_ctx *c, const rnode *n, const char *seg, int nparams
         if (match_from(c, n->param, next, nparams + 1))
             return 1;
     }
-    if (n->rest && seg < c->end) {
+    if (n->rest && seg <= c->end) { /* Starlette's path convertor: .*, so "" too */
         capture(c, nparams, seg, (size_t)(c->end - seg));
         return match_end(c, n->rest);
     }
