@@ -31,7 +31,6 @@ KNOWN_DIFFERENCES = {
     "whoami-header-spaces": "httptools keeps a header value's trailing blanks; brisk's parser "
                             "strips them (RFC 9110, src/http/parser.c)",
     "create-token-spaces": "the same: 'secret-token  ' is not the token for FastAPI",
-    "list-q-unicode-fold": "the example lowers ASCII only; Python's str.lower() is Unicode's",
 }
 # Equal as JSON but not byte for byte, by design.
 NOT_BYTE_EXACT = {
