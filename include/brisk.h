@@ -12,8 +12,10 @@
 #ifndef BRISK_H
 #define BRISK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -176,10 +178,11 @@ typedef struct bk_app_info {
 BK_EXTERN int bk_app_set_info(bk_app *app, const bk_app_info *info);
 
 /* Registers `handler` for `method` and `pattern`. A pattern is a path whose segments may be
- * parameters: "/items/{item_id}"; a last segment "{name:path}" captures the rest of the path.
+ * parameters: "/items/{item_id}"; a last segment "{name:path}" captures the rest of the path (empty too, as Starlette's).
  * `udata` is handed back by bk_req_udata(). Returns 0, BK_EINVAL for a malformed pattern,
- * BK_EEXIST for a duplicate, or BK_ENOMEM. HEAD is served by the GET handler when not registered.
- */
+ * BK_EEXIST for a duplicate, or BK_ENOMEM. HEAD is served by the GET handler when not registered
+ * (Starlette's Route). Another method answers 405, Allow listing the methods of the path's first
+ * registered route (its method; "GET, HEAD" for a GET). */
 BK_EXTERN int bk_route(bk_app *app, bk_method method, const char *pattern, bk_handler handler,
                        void *udata);
 /* How a route runs, beyond its handler. Zero-initialise, then set what you need. */
@@ -206,6 +209,404 @@ BK_EXTERN int bk_patch(bk_app *app, const char *pattern, bk_handler handler);
  * built as Starlette builds it (scheme, Host, root path, path, query). `on` 0 turns it off. */
 BK_EXTERN void bk_app_redirect_slashes(bk_app *app, int on);
 
+/* ---- models: typed parameters, bodies and responses ----------------------------------- */
+
+/* An operation's inputs and outputs are C structs described by field tables: brisk parses and
+ * validates the request into the struct before the handler runs (one 422 with every error, in
+ * FastAPI's shape), serialises response structs, and writes the OpenAPI document, all from the
+ * same table. A field's kind is inferred from its member's C type with _Generic, so a table
+ * cannot describe an int64_t member as a string. Strings and lists point into request memory. */
+
+/* A string: UTF-8, NUL-terminated. `ptr` is NULL for None (an optional string left out, or a
+ * JSON null). */
+typedef struct bk_str {
+    const char *ptr;
+    size_t len;
+} bk_str;
+/* `str` from a C string (NULL gives None). */
+static inline bk_str bk_str_of(const char *s)
+{
+    bk_str r = {s, s ? strlen(s) : 0};
+    return r;
+}
+#define BK_STR(s) bk_str_of(s)
+
+/* Optional scalars (`int | None`, `float | None`, `bool | None`): `has` is false for None. */
+typedef struct bk_opt_int {
+    bool has;
+    int64_t v;
+} bk_opt_int;
+typedef struct bk_opt_float {
+    bool has;
+    double v;
+} bk_opt_float;
+typedef struct bk_opt_bool {
+    bool has;
+    bool v;
+} bk_opt_bool;
+
+/* A UUID (path, query or body `uuid.UUID`), serialised in its canonical lowercase form. */
+typedef struct bk_uuid {
+    uint8_t bytes[16];
+} bk_uuid;
+
+/* Writes `u` in its canonical form ("12345678-1234-5678-1234-567812345678") and a NUL. */
+BK_EXTERN void bk_uuid_format(const bk_uuid *u, char out[37]);
+
+/* A list of T (`list[T]`): `len` items. `items` is NULL only for a None list (a field declared
+ * BK_OPTIONAL); a non-optional list with NULL items is serialised as []. */
+#define BK_LIST(T)                                                                                 \
+    struct {                                                                                       \
+        T *items;                                                                                  \
+        size_t len;                                                                                \
+    }
+
+/* One value of a string enum (`class Tag(str, Enum)`): its JSON text and its C value. A table
+ * of them ends with {NULL, 0}. The member is a C enum (int-sized). */
+typedef struct bk_enum_value {
+    const char *name;
+    int value;
+} bk_enum_value;
+
+/* What a field is, inferred by BK_FIELD from the member's type (bk__field.kind). */
+typedef enum bk_kind {
+    BK_K_UNKNOWN, /* not inferable: give BK_MODEL_OF() (a struct) or BK_ENUM_OF() */
+    BK_K_BOOL,    /* bool */
+    BK_K_INT,     /* int64_t, int, long, ... (stored at the member's size). pydantic's ints are
+                     unbounded: a value beyond the member's range that passes the field's
+                     bounds is stored saturated (INT64_MAX for 10**20 in an int64_t) */
+    BK_K_FLOAT,   /* double */
+    BK_K_STR,     /* bk_str */
+    BK_K_UUID,    /* bk_uuid */
+    BK_K_OPT_BOOL,
+    BK_K_OPT_INT,
+    BK_K_OPT_FLOAT,
+    BK_K_ENUM,  /* a C enum with a bk_enum_value table */
+    BK_K_MODEL, /* a nested struct with its bk_model */
+    BK_K_LIST,  /* BK_LIST(T): elements of the kind in bk_field.elem */
+} bk_kind;
+
+/* Where a parameter comes from. Body fields of a model need none; a field of an operation's
+ * parameter struct says where it is read (FastAPI's Path(), Query(), Header(), Cookie(),
+ * Body(embed=True)). */
+typedef enum bk_in {
+    BK_IN_NONE,
+    BK_IN_PATH,
+    BK_IN_QUERY,
+    BK_IN_HEADER,
+    BK_IN_COOKIE,
+    BK_IN_BODY
+} bk_in;
+
+/* One option of a field (a bound, a default, a location, docs): made by the BK_* option macros
+ * below, never written by hand. */
+typedef struct bk_field_opt {
+    int kind; /* bk__opt_kind; 0 ends a list */
+    int is_float;
+    int64_t i;
+    double f;
+    const void *p;
+} bk_field_opt;
+
+typedef struct bk_model bk_model;
+
+/* One field of a model: made by BK_FIELD / BK_LIST_FIELD. */
+typedef struct bk_field {
+    const char *name; /* the member's name: the JSON key and the parameter name */
+    size_t offset, size;
+    bk_kind kind;
+    bk_kind elem;     /* BK_K_LIST: the elements' kind */
+    size_t elem_size; /* BK_K_LIST: sizeof(T) */
+    const bk_field_opt *opts;
+} bk_field;
+
+/* A model: a struct and its fields, like a pydantic BaseModel. `title` is its OpenAPI name.
+ * `set_offset`: where a uint64_t of "fields present in the input" lives (bit i for field i),
+ * or (size_t)-1 for none — PATCH handlers use it for exclude_unset. */
+struct bk_model {
+    const char *title;
+    size_t size;
+    const bk_field *fields; /* ends with BK_END */
+    size_t set_offset;
+};
+
+/* A model of struct T titled `title` with the BK_END-terminated `fields`. */
+#define BK_MODEL(T, title, fields)                                                                 \
+    {                                                                                              \
+        (title), sizeof(T), (fields), (size_t)-1                                                   \
+    }
+/* BK_MODEL that records which fields the input set in T's uint64_t member `set`. */
+#define BK_MODEL_SET(T, title, fields, set)                                                        \
+    {                                                                                              \
+        (title), sizeof(T), (fields), offsetof(T, set)                                             \
+    }
+/* Checks that `model`'s table compiles and covers its struct: a member the table lacks shows as
+ * bytes no field holds and padding cannot explain (one small enough to hide in the padding
+ * before the next member, an int between a bool and a double, is not seen). Returns 0, or
+ * BK_EINVAL with `why` (n bytes) saying where. Registration warns of it too; call it in a test
+ * per model. */
+BK_EXTERN int bk_model_check(const bk_model *model, char *why, size_t n);
+/* Nonzero when the input of `obj` (a model with BK_MODEL_SET) carried field `name`. */
+BK_EXTERN int bk_model_isset(const bk_model *model, const void *obj, const char *name);
+
+#define BK__KIND_OF(x)                                                                             \
+    _Generic((x), bool                                                                             \
+             : BK_K_BOOL, int                                                                      \
+             : BK_K_INT, long                                                                      \
+             : BK_K_INT, long long                                                                 \
+             : BK_K_INT, unsigned                                                                  \
+             : BK_K_INT, short                                                                     \
+             : BK_K_INT, double                                                                    \
+             : BK_K_FLOAT, bk_str                                                                  \
+             : BK_K_STR, bk_uuid                                                                   \
+             : BK_K_UUID, bk_opt_bool                                                              \
+             : BK_K_OPT_BOOL, bk_opt_int                                                           \
+             : BK_K_OPT_INT, bk_opt_float                                                          \
+             : BK_K_OPT_FLOAT, default                                                             \
+             : BK_K_UNKNOWN)
+#define BK__OPTS(...)    ((const bk_field_opt[]){__VA_ARGS__ __VA_OPT__(, ){0, 0, 0, 0, 0}})
+#define BK__MEMBER(T, m) (((T *)0)->m)
+#ifdef __CPPCHECK__
+/* cppcheck 2.10 cannot parse these _Generic selections (nor __VA_OPT__ after braced arguments):
+ * it checks the tables with plain stand-ins. */
+#undef BK__KIND_OF
+#define BK__KIND_OF(x) BK_K_UNKNOWN
+#undef BK__OPTS
+#define BK__OPTS(...) ((const bk_field_opt *)0)
+#endif
+
+/* A field for member `m` of struct T, its kind from the member's type, then options: a
+ * location, bounds, a default, docs. BK_FIELD(item, price, BK_GT(0)). */
+#define BK_FIELD(T, m, ...)                                                                        \
+    {                                                                                              \
+#m, offsetof(T, m), sizeof(BK__MEMBER(T, m)), BK__KIND_OF(BK__MEMBER(T, m)), BK_K_UNKNOWN, \
+            0, BK__OPTS(__VA_ARGS__)                                                               \
+    }
+/* A field for BK_LIST(E) member `m`: the elements' kind from E (BK_ENUM_OF / BK_MODEL_OF for
+ * enums and structs), then options. */
+#define BK_LIST_FIELD(T, m, ...)                                                                   \
+    {                                                                                              \
+#m, offsetof(T, m), sizeof(BK__MEMBER(T, m)), BK_K_LIST,                                   \
+            BK__KIND_OF(*BK__MEMBER(T, m).items), sizeof(*BK__MEMBER(T, m).items),                 \
+            BK__OPTS(__VA_ARGS__)                                                                  \
+    }
+/* Ends a field table. */
+#define BK_END                                                                                     \
+    {                                                                                              \
+        NULL, 0, 0, BK_K_UNKNOWN, BK_K_UNKNOWN, 0, NULL                                            \
+    }
+
+/* Option kinds (bk_field_opt.kind); use the macros. */
+enum bk__opt_kind {
+    BK__O_END,
+    BK__O_IN,
+    BK__O_GT,
+    BK__O_GE,
+    BK__O_LT,
+    BK__O_LE,
+    BK__O_MULTIPLE_OF,
+    BK__O_MIN_LEN,
+    BK__O_MAX_LEN,
+    BK__O_PATTERN,
+    BK__O_DEFAULT,
+    BK__O_OPTIONAL,
+    BK__O_NULLABLE,
+    BK__O_ENUM,
+    BK__O_MODEL,
+    BK__O_ALIAS,
+    BK__O_TITLE,
+    BK__O_DESC,
+    BK__O_EXAMPLE,
+    BK__O_DEPRECATED,
+    BK__O_FORBID_EXTRA,
+};
+#define BK__NUM_OPT(k, x)                                                                          \
+    {                                                                                              \
+        (k), _Generic((x), double : 1, float : 1, default : 0),                                    \
+            _Generic((x), double : 0, float : 0, default                                           \
+                     : (int64_t)(x)),                                                              \
+            (double)(x), NULL                                                                      \
+    }
+#define BK__PTR_OPT(k, x)                                                                          \
+    {                                                                                              \
+        (k), 0, 0, 0, (const void *)(x)                                                            \
+    }
+#define BK__INT_OPT(k, x)                                                                          \
+    {                                                                                              \
+        (k), 0, (int64_t)(x), 0, NULL                                                              \
+    }
+/* Where a parameter is read (see bk_in): BK_FROM_PATH, BK_FROM_QUERY, ... */
+#define BK_FROM(where) BK__INT_OPT(BK__O_IN, where)
+#define BK_FROM_PATH   BK_FROM(BK_IN_PATH)
+#define BK_FROM_QUERY  BK_FROM(BK_IN_QUERY)
+#define BK_FROM_HEADER BK_FROM(BK_IN_HEADER) /* x_token is read from header "x-token" */
+#define BK_FROM_COOKIE BK_FROM(BK_IN_COOKIE)
+#define BK_FROM_BODY   BK_FROM(BK_IN_BODY) /* a key of the JSON body, Body(embed=True) */
+/* Numeric bounds, as pydantic's gt/ge/lt/le/multiple_of. */
+#define BK_GT(x)          BK__NUM_OPT(BK__O_GT, x)
+#define BK_GE(x)          BK__NUM_OPT(BK__O_GE, x)
+#define BK_LT(x)          BK__NUM_OPT(BK__O_LT, x)
+#define BK_LE(x)          BK__NUM_OPT(BK__O_LE, x)
+#define BK_MULTIPLE_OF(x) BK__NUM_OPT(BK__O_MULTIPLE_OF, x)
+/* Length bounds: characters of a string, items of a list. */
+#define BK_MIN_LEN(n) BK__INT_OPT(BK__O_MIN_LEN, n)
+#define BK_MAX_LEN(n) BK__INT_OPT(BK__O_MAX_LEN, n)
+/* A regular expression the string must contain a match of (pydantic's `pattern`: a search). */
+#define BK_PATTERN(re) BK__PTR_OPT(BK__O_PATTERN, re)
+/* The value when the input leaves the field out, as JSON text: BK_DEFAULT("1"),
+ * BK_DEFAULT("\"cm\""), BK_DEFAULT("[]"). Without one (and without BK_OPTIONAL) a field is
+ * required. */
+#define BK_DEFAULT(json) BK__PTR_OPT(BK__O_DEFAULT, json)
+/* `T | None = None`: may be left out or null, and is then None. */
+#define BK_OPTIONAL BK__INT_OPT(BK__O_OPTIONAL, 1)
+/* `T | None` without a None default: required, but null is accepted. */
+#define BK_NULLABLE BK__INT_OPT(BK__O_NULLABLE, 1)
+/* The values of an enum member (or of a list's enum elements). */
+#define BK_ENUM_OF(values) BK__PTR_OPT(BK__O_ENUM, values)
+/* The model of a struct member (or of a list's struct elements). */
+#define BK_MODEL_OF(model) BK__PTR_OPT(BK__O_MODEL, model)
+/* The name on the wire when it is not the member's (a header "user-agent" is found from
+ * user_agent already). */
+#define BK_ALIAS(name) BK__PTR_OPT(BK__O_ALIAS, name)
+/* OpenAPI documentation of the field. */
+#define BK_TITLE(s)    BK__PTR_OPT(BK__O_TITLE, s)
+#define BK_DESC(s)     BK__PTR_OPT(BK__O_DESC, s)
+#define BK_EXAMPLE(js) BK__PTR_OPT(BK__O_EXAMPLE, js)
+#define BK_DEPRECATED  BK__INT_OPT(BK__O_DEPRECATED, 1)
+
+/* ---- operations: one declaration per path operation ----------------------------------- */
+
+typedef struct bk_dep bk_dep;
+
+/* An extra documented response of an operation (FastAPI's responses={404: {...}}). */
+typedef struct bk_response_doc {
+    int status;
+    const char *description;
+    const bk_model *model; /* NULL: no schema */
+} bk_response_doc;
+
+/* A path operation, like FastAPI's @app.get(...) and the function's signature: brisk reads and
+ * validates `params` and `body` before `handler` runs (answering 422 with every error), runs the
+ * dependencies, and documents it all in OpenAPI. Zero-initialise (a compound literal), then set
+ * what you need; BK_OP() fills in `name` from the handler. */
+typedef struct bk_op {
+    bk_method method;
+    const char *path; /* a bk_route pattern: "/items/{item_id}" */
+    bk_handler handler;
+    const char *name;         /* the handler's name, for operationId and summary */
+    const bk_model *params;   /* path, query, header, cookie (and embedded body) fields */
+    const bk_model *body;     /* the JSON request body, validated into this model */
+    const bk_model *response; /* what bk_respond() serialises (fields filtered) */
+    int response_list;        /* nonzero: the response is a list of `response` */
+    int status;               /* the success status, default 200 (204: no body) */
+    const char *const *tags;  /* NULL-terminated */
+    const char *summary;      /* default: the name in title case ("Read Item") */
+    const char *description;
+    const char *operation_id;         /* default: FastAPI's generated id */
+    const bk_response_doc *responses; /* extra responses, ending with {0} */
+    const bk_dep *const *deps; /* dependencies, run in order before the handler; NULL-terminated */
+    int deprecated;
+    int include_in_schema_off; /* nonzero: left out of OpenAPI */
+    bk_route_opts route;       /* udata, blocking, timeout_ms */
+} bk_op;
+
+/* Registers an operation. Returns 0; BK_EINVAL for a malformed declaration (the reason is
+ * logged: a pattern that does not compile, a struct the table does not fit, a path parameter
+ * missing from `params`); BK_EEXIST, BK_ENOMEM as bk_route. Unlike bk_route, a GET operation
+ * does not answer HEAD (FastAPI's APIRoute): HEAD gets 405 with Allow: GET. */
+BK_EXTERN int bk_add_op(bk_app *app, const bk_op *op);
+/* bk_add_op with the method, path and handler given first and its name taken from the
+ * handler: BK_OP(app, BK_GET, "/items/{item_id}", read_item, .params = &read_params). */
+#define BK_OP(app, m, p, h, ...)                                                                   \
+    bk_add_op((app), &(bk_op){.method = (m), .path = (p), .handler = (h), .name = #h, __VA_ARGS__})
+/* A NULL-terminated list for bk_op.tags and bk_op.deps. */
+#define BK_TAGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define BK_DEPS(...) ((const bk_dep *const[]){__VA_ARGS__, NULL})
+
+/* The validated parameters and body of the running operation, typed: T must be the struct of
+ * the op's `params` / `body` model (checked by size; a mismatch aborts). */
+#define BK_PARAMS(req, T) ((const T *)bk__typed_params((req), sizeof(T)))
+#define BK_BODY(req, T)   ((const T *)bk__typed_body((req), sizeof(T)))
+BK_EXTERN const void *bk__typed_params(bk_req *req, size_t size);
+BK_EXTERN const void *bk__typed_body(bk_req *req, size_t size);
+
+/* Answers with the op's success status and its response model serialised from `value` (a
+ * pointer to the model's struct; for a list op, an array of `n` of them). A value the model
+ * cannot represent (an enum out of range, None where the field takes none) answers 500 and
+ * logs why, as FastAPI's ResponseValidationError does. NaN and infinities are written as null
+ * (pydantic's JSON mode). Strings are written as UTF-8, an ill-formed sequence replaced by
+ * U+FFFD. Returns 0 or a BK_E* code. */
+BK_EXTERN int bk_respond(bk_req *req, const void *value);
+BK_EXTERN int bk_respond_list(bk_req *req, const void *values, size_t n);
+/* Serialises `value` with any model and status. */
+BK_EXTERN int bk_send_model(bk_req *req, int status, const bk_model *model, const void *value);
+
+/* A dependency (FastAPI's Depends): its own parameters, validated with the op's (their errors
+ * join the same 422), a function producing a value of `size` bytes, and an optional cleanup
+ * that runs after the response was sent (a `yield` dependency). Solved once per request, in
+ * declaration order; sub-dependencies first. */
+struct bk_dep {
+    const char *name;
+    const bk_model *params;
+    size_t size;
+    /* Fills `out` (size bytes, zeroed) from the validated `params`. May await. Returns 0, or
+     * nonzero after answering the request (an HTTP error): the handler then does not run. */
+    int (*fn)(bk_req *req, const void *params, void *out);
+    /* Runs as a task after the response was sent (after background tasks), or when the request
+     * ends without one; it may await. */
+    void (*cleanup)(bk_task *task, void *out);
+    const bk_dep *const *deps;
+};
+/* The value `dep` produced for this request, typed (T checked by size; NULL when it did not
+ * run). */
+#define BK_DEP(req, dep, T) ((T *)bk__typed_dep((req), (dep), sizeof(T)))
+BK_EXTERN void *bk__typed_dep(bk_req *req, const bk_dep *dep, size_t size);
+
+/* ---- errors a handler raises ------------------------------------------------------------ */
+
+/* Answers {"detail": <json>} with `status`, FastAPI's HTTPException(status, detail) where the
+ * detail is any JSON value (use bk_send_error for a string). Set headers first with
+ * bk_set_header. */
+BK_EXTERN int bk_send_error_json(bk_req *req, int status, const char *detail_json);
+
+/* A kind of application error with its own handler, like a Python exception class and
+ * @app.exception_handler(Cls). */
+typedef struct bk_error_kind {
+    const char *name;
+} bk_error_kind;
+/* Answers the request through the handler registered for `kind` with `arg` (or 500 when there
+ * is none). Returns what the handler returned. */
+BK_EXTERN int bk_raise(bk_req *req, const bk_error_kind *kind, void *arg);
+/* Registers the handler for `kind`. */
+BK_EXTERN int bk_app_error_handler(bk_app *app, const bk_error_kind *kind,
+                                   int (*handler)(bk_req *req, void *arg));
+
+/* FastAPI's HTTPException: answers {"detail": <detail_json>} with `status` (headers set before
+ * stay), or through the handler registered for bk_http_error, which gets a bk_http_error_info.
+ * Returns 0 or a BK_E* code. */
+BK_EXTERN int bk_abort(bk_req *req, int status, const char *detail_json);
+typedef struct bk_http_error_info {
+    int status;
+    const char *detail_json;
+} bk_http_error_info;
+BK_EXTERN extern const bk_error_kind bk_http_error;
+/* The kind of a request that failed validation (RequestValidationError): its handler replaces
+ * the 422 and gets a bk_validation_info. */
+typedef struct bk_validation_info {
+    const char *errors_json; /* the list FastAPI's exc.errors() gives, as JSON */
+    size_t errors_len;
+    const char *body; /* the request body as received (exc.body), `body_len` bytes */
+    size_t body_len;
+} bk_validation_info;
+BK_EXTERN extern const bk_error_kind bk_validation_error;
+
+/* ---- background tasks ------------------------------------------------------------------- */
+
+/* Runs fn(task, arg) after the response was sent, as a task of its own that may await
+ * (FastAPI's BackgroundTasks.add_task). `cleanup(arg)`, if given, runs after it, or instead of
+ * it when the server stops first. Returns 0 or BK_ENOMEM (then `cleanup` ran). */
+BK_EXTERN int bk_background(bk_req *req, int (*fn)(bk_task *task, void *arg), void *arg,
+                            void (*cleanup)(void *arg));
 /* ---- lifespan: start-up and shutdown hooks ------------------------------------------- */
 
 /* A start-up or shutdown hook. It runs as a task on a worker's loop, so it may await

@@ -11,13 +11,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 level=${1:-test}
 build_pkgs=(cmake make gcc pkg-config libuv1-dev node-llhttp libboost-context-dev libjansson-dev
-    libpq-dev libcurl4-openssl-dev libsqlite3-dev zlib1g-dev npm)
+    libpq-dev libcurl4-openssl-dev libsqlite3-dev libpcre2-dev zlib1g-dev npm)
 # chromium: tests/http/test_docs.py renders /docs and /redoc in it, headless.
 test_pkgs=(python3 python3-pytest curl valgrind util-linux wrk postgresql chromium)
 bench_pkgs=(nginx python3-fastapi python3-uvicorn python3-uvloop python3-httptools python3-asyncpg
     python3-jinja2 python3-ujson)
 fuzz_pkgs=(clang libclang-rt-dev)
-brew_pkgs="cmake pkg-config libuv llhttp boost jansson sqlite curl libpq postgresql node zlib"
+brew_pkgs="cmake pkg-config libuv llhttp boost jansson sqlite curl libpq postgresql node pcre2 zlib"
 
 wanted=("${build_pkgs[@]}")
 case "$level" in

@@ -1,5 +1,6 @@
 /* The application: its routes and subsystems. */
 #include "app/app.h"
+#include "app/op.h"
 #include "app/docs.h"
 #include "client/fetch.h"
 #include "db/db.h"
@@ -66,6 +67,8 @@ void bk_app_free(bk_app *app)
     if (!app)
         return;
     bk__router_free(app->router);
+    bk__ops_free(app);
+    bk__error_handlers_free(app);
     bk__app_free_middleware(app);
     free_info(&app->info);
     bk__db_free_all(app);

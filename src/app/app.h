@@ -9,6 +9,7 @@
 #define BK_APP_APP_H
 
 #include "app/router.h"
+#include "model/model.h"
 #include "await/task.h"
 #include "http/request.h"
 
@@ -37,6 +38,19 @@ typedef struct bk__app_info {
     char *title, *version, *description, *openapi_url, *docs_url, *redoc_url;
 } bk__app_info;
 
+/* A handler for an application error kind (bk_app_error_handler). */
+typedef struct bk__error_handler {
+    const bk_error_kind *kind;
+    int (*fn)(bk_req *req, void *arg);
+    struct bk__error_handler *next;
+} bk__error_handler;
+
+/* The app a path operation belongs to. */
+const bk_app *bk__op_app(const struct bk__pathop *op);
+/* Nonzero when the request's app has a handler for `kind`. */
+int bk__has_error_handler(const bk_req *req, const bk_error_kind *kind);
+/* Frees the app's error handlers. */
+void bk__error_handlers_free(bk_app *app);
 /* A start-up or shutdown hook (bk_app_on_startup / bk_app_on_shutdown). */
 typedef struct bk__hook {
     bk_lifespan_fn fn;
@@ -67,6 +81,10 @@ struct bk_app {
     int ndbs;
     bk__subsystem *subsystems; /* in the order they were added: set up in it, closed in reverse */
     int nsubsystems;
+    bk__models models;        /* compiled model tables, shared by the operations */
+    struct bk__pathop *ops;   /* path operations, most recent first */
+    struct bk__cdep *deps;    /* compiled dependencies */
+    bk__error_handler *error_handlers;
     int prepared; /* bk__app_prepare has added brisk's own routes */
     bk__hooks startup, shutdown;
 };
@@ -96,6 +114,10 @@ typedef struct bk__pipeline {
     uint64_t last_oom_log; /* loop time of the last "out of stacks" warning */
     const char *root_path;  /* the server's --root-path, "" for none */
     const bk__trust *trust; /* --forwarded-allow-ips; NULL: proxy headers are not read */
+    struct bk__after_task *after; /* background tasks and cleanups running (src/app/deps.c) */
+    /* Told when the last of them ended: a draining worker may be done. */
+    void (*on_after_idle)(void *arg);
+    void *after_idle_arg;
 } bk__pipeline;
 
 typedef enum bk__app_result {
@@ -123,6 +145,9 @@ int bk__app_outcome(const bk_req *req);
 /* Starts the middleware chain of `req` on its task (see bk__app_handle). */
 void bk__app_run_chain(bk_task *t, void *arg);
 
+/* The graceful period is over: background tasks still running are aborted (their awaits fail;
+ * the cleanups still run). */
+void bk__app_abort_background(bk__pipeline *p);
 /* Cancels the awaiting handler of `req` (its client left, the grace period ended): its awaits
  * return BK_ECANCELED, and io->done follows when it has returned. */
 void bk__app_cancel(bk_req *req);

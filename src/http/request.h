@@ -77,6 +77,7 @@ struct bk_req {
     uint32_t nres, res_cap; /* entries with name_len 0 were removed */
     bk_buf res_body;
     bk_json json;
+    struct bk__opstate *op_state; /* a path operation's parsed inputs (src/app/op.h) */
     bk__defer_node *defers;
     bk__alloc_node *allocs;
 };
