@@ -101,11 +101,15 @@ static void check_422(bk__arena *a, const bk__verrs *errs)
     bk_buf out = {0};
     bk_json j;
     bk_json_init(&j, &out);
-    bk__verrs_write(errs, &j);
-    FUZZ_CHECK(bk_json_error(&j) == 0, "the 422 body is written");
+    int rc = bk__verrs_write(errs, &j);
+    if (rc == 1) { /* an input Starlette cannot render (NaN, a lone surrogate): FastAPI's 500 */
+        bk_buf_free(&out);
+        return;
+    }
+    FUZZ_CHECK(rc == 0 && bk_json_error(&j) == 0, "the 422 body is written (%d)", rc);
     bk__jval *v;
     bk__json_error e;
-    int rc = bk__json_parse(a, out.data, out.len, BK__JSON_MAX_DEPTH + 8, &v, &e);
+    rc = bk__json_parse(a, out.data, out.len, BK__JSON_MAX_DEPTH + 8, &v, &e);
     FUZZ_CHECK(rc == 0, "the 422 body parses: %s at %zu: %.*s", rc ? e.msg : "", e.pos,
                (int)out.len, out.data);
     const bk__jval *detail = bk__json_get(v, "detail", 6);
