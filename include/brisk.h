@@ -262,6 +262,15 @@ typedef struct bk_enum_value {
     int value;
 } bk_enum_value;
 
+/* A named string enum, `class Tag(str, Enum)`: its values and the name OpenAPI gives it (a
+ * schema of its own in components.schemas, referenced by every field of it). Give it to a field
+ * with BK_ENUM_CLASS(&e); BK_ENUM_OF(values) is an unnamed one, written inline in each field's
+ * schema as pydantic writes a `Literal[...]`. */
+typedef struct bk_enum {
+    const char *title;
+    const bk_enum_value *values; /* ends with {NULL, 0} */
+} bk_enum;
+
 /* What a field is, inferred by BK_FIELD from the member's type (bk__field.kind). */
 typedef enum bk_kind {
     BK_K_UNKNOWN, /* not inferable: give BK_MODEL_OF() (a struct) or BK_ENUM_OF() */
@@ -358,7 +367,7 @@ enum bk__opt_kind {
     BK__O_END, BK__O_IN, BK__O_GT, BK__O_GE, BK__O_LT, BK__O_LE, BK__O_MULTIPLE_OF,
     BK__O_MIN_LEN, BK__O_MAX_LEN, BK__O_PATTERN, BK__O_DEFAULT, BK__O_OPTIONAL,
     BK__O_NULLABLE, BK__O_ENUM, BK__O_MODEL, BK__O_ALIAS, BK__O_TITLE, BK__O_DESC,
-    BK__O_EXAMPLE, BK__O_DEPRECATED, BK__O_FORBID_EXTRA,
+    BK__O_EXAMPLE, BK__O_DEPRECATED, BK__O_FORBID_EXTRA, BK__O_ENUM_CLASS,
 };
 #define BK__NUM_OPT(k, x)                                                                        \
     {(k), _Generic((x), double: 1, float: 1, default: 0),                                        \
@@ -391,14 +400,18 @@ enum bk__opt_kind {
 #define BK_OPTIONAL BK__INT_OPT(BK__O_OPTIONAL, 1)
 /* `T | None` without a None default: required, but null is accepted. */
 #define BK_NULLABLE BK__INT_OPT(BK__O_NULLABLE, 1)
-/* The values of an enum member (or of a list's enum elements). */
+/* The values of an enum member (or of a list's enum elements): unnamed (a `Literal[...]`), or
+ * a named bk_enum (a `class Tag(str, Enum)`, its own schema in OpenAPI). */
 #define BK_ENUM_OF(values) BK__PTR_OPT(BK__O_ENUM, values)
+#define BK_ENUM_CLASS(e)   BK__PTR_OPT(BK__O_ENUM_CLASS, e)
 /* The model of a struct member (or of a list's struct elements). */
 #define BK_MODEL_OF(model) BK__PTR_OPT(BK__O_MODEL, model)
 /* The name on the wire when it is not the member's (a header "user-agent" is found from
  * user_agent already). */
 #define BK_ALIAS(name) BK__PTR_OPT(BK__O_ALIAS, name)
-/* OpenAPI documentation of the field. */
+/* OpenAPI documentation of the field, as pydantic's Field(title=..., description=...,
+ * examples=[...], deprecated=True): BK_EXAMPLE's JSON text is the one item of `examples`. A
+ * parameter's description and deprecation are also written on the parameter, as FastAPI does. */
 #define BK_TITLE(s)    BK__PTR_OPT(BK__O_TITLE, s)
 #define BK_DESC(s)     BK__PTR_OPT(BK__O_DESC, s)
 #define BK_EXAMPLE(js) BK__PTR_OPT(BK__O_EXAMPLE, js)

@@ -38,6 +38,17 @@ static size_t count_enums(const bk_enum_value *v)
     return n;
 }
 
+/* BK_ENUM_CLASS: the values of a named enum, and its name for OpenAPI. */
+static int apply_enum_class(const bk_model *m, bk__cfield *cf, const bk_enum *e)
+{
+    if (!e || !e->values || !e->title || !*e->title)
+        return field_error(m, cf->src, "BK_ENUM_CLASS needs a bk_enum with a title and values");
+    cf->enums = e->values;
+    cf->nenums = count_enums(cf->enums);
+    cf->enum_class = e;
+    return 0;
+}
+
 /* Applies one option to `cf`. */
 static int apply_opt(bk__models *ms, const bk_model *m, bk__cfield *cf, const bk_field_opt *o)
 {
@@ -59,6 +70,7 @@ static int apply_opt(bk__models *ms, const bk_model *m, bk__cfield *cf, const bk
         cf->enums = o->p;
         cf->nenums = count_enums(cf->enums);
         return 0;
+    case BK__O_ENUM_CLASS: return apply_enum_class(m, cf, o->p);
     case BK__O_MODEL:
         cf->model = bk__model_compile(ms, o->p);
         return cf->model ? 0 : field_error(m, f, "its nested model does not compile");

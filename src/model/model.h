@@ -46,6 +46,7 @@ typedef struct bk__cfield {
     bk__pattern *re;
     const bk_enum_value *enums;
     size_t nenums;
+    const bk_enum *enum_class; /* BK_ENUM_CLASS: the enum's OpenAPI name; NULL for BK_ENUM_OF */
     const bk__cmodel *model; /* BK_K_MODEL, or a list of them */
     const char *default_json;
     bk__jval *default_value; /* parsed default_json, or NULL */
