@@ -163,7 +163,9 @@ BK_EXTERN void bk_app_free(bk_app *app);
 /* What the OpenAPI document and the docs pages say of the app, and where they are served, like
  * FastAPI(title=..., version=..., description=..., openapi_url=..., docs_url=..., redoc_url=...).
  * Zero-initialise, then set what you need: NULL strings take FastAPI's defaults ("FastAPI",
- * "0.1.0", "/openapi.json", "/docs", "/redoc"); "" turns a URL off. Strings are copied. */
+ * "0.1.0", "/openapi.json", "/docs", "/redoc"); "" turns a URL off. Strings are copied. The
+ * document (OpenAPI 3.1, FastAPI's for the same operations) is generated from the operations
+ * (bk_add_op) when the app is first served; a route plain bk_route() adds is not in it. */
 typedef struct bk_app_info {
     const char *title;
     const char *version;
@@ -421,11 +423,12 @@ enum bk__opt_kind {
 
 typedef struct bk_dep bk_dep;
 
-/* An extra documented response of an operation (FastAPI's responses={404: {...}}). */
+/* An extra documented response of an operation (FastAPI's responses={404: {...}}). One of the
+ * success status updates that response (its description, its schema). */
 typedef struct bk_response_doc {
     int status;
-    const char *description;
-    const bk_model *model; /* NULL: no schema */
+    const char *description; /* NULL: the status's reason phrase, as Python names it */
+    const bk_model *model;   /* NULL: no schema */
 } bk_response_doc;
 
 /* A path operation, like FastAPI's @app.get(...) and the function's signature: brisk reads and
@@ -453,9 +456,11 @@ typedef struct bk_op {
     bk_route_opts route;         /* udata, blocking, timeout_ms */
 } bk_op;
 
-/* Registers an operation. Returns 0; BK_EINVAL for a malformed declaration (the reason is
- * logged: a pattern that does not compile, a struct the table does not fit, a path parameter
- * missing from `params`); BK_EEXIST, BK_ENOMEM as bk_route. */
+/* Registers an operation. Its strings and lists (path, tags, summary, description, responses,
+ * deps) are copied: they may be temporaries; the models, dependencies and enum tables they
+ * point to must live as long as the app. Returns 0; BK_EINVAL for a malformed declaration (the
+ * reason is logged: a pattern that does not compile, a struct the table does not fit, a path
+ * parameter missing from `params`); BK_EEXIST, BK_ENOMEM as bk_route. */
 BK_EXTERN int bk_add_op(bk_app *app, const bk_op *op);
 /* bk_add_op with the method, path and handler given first and its name taken from the
  * handler: BK_OP(app, BK_GET, "/items/{item_id}", read_item, .params = &read_params). */

@@ -3,11 +3,6 @@
 #include "app/docs.h"
 #include "util/log.h"
 
-/* FastAPI's pages put its root_path (the app's, or the ASGI server's behind a proxy) before
- * every URL of theirs. brisk has no such setting and serves at the root: "" here is where one
- * goes in, and bk__docs_page prefixes it as FastAPI does (tests/unit/test_docs.c). */
-#define ROOT_PATH ""
-
 /* Sends `html` (or a 500 when rendering it ran out of memory) and frees it. */
 static void send_html(bk_req *req, bk_buf *html, int err)
 {
@@ -18,11 +13,13 @@ static void send_html(bk_req *req, bk_buf *html, int err)
     bk_buf_free(html);
 }
 
+/* FastAPI's pages put the request's root_path (the server's --root-path, where a proxy mounts
+ * the app) before the URLs of the document and the OAuth2 redirect. */
 static void swagger_page(bk_req *req)
 {
     const bk_app *app = bk_req_udata(req);
     bk__docs_page page = {.info = &app->info,
-                          .root_path = ROOT_PATH,
+                          .root_path = bk_req_root_path(req),
                           .local_assets = bk__docs_embedded(BK__DOCS_SWAGGER_JS) != NULL};
     bk_buf html = {0};
     send_html(req, &html, bk__docs_swagger_html(&html, &page));
@@ -32,7 +29,7 @@ static void redoc_page(bk_req *req)
 {
     const bk_app *app = bk_req_udata(req);
     bk__docs_page page = {.info = &app->info,
-                          .root_path = ROOT_PATH,
+                          .root_path = bk_req_root_path(req),
                           .local_assets = bk__docs_embedded(BK__DOCS_REDOC_JS) != NULL};
     bk_buf html = {0};
     send_html(req, &html, bk__docs_redoc_html(&html, &page));

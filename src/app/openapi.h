@@ -51,7 +51,7 @@ void bk__oas_responses(bk_json *j, const struct bk__pathop *op, int validation_e
 
 /* Appends the app's OpenAPI document to `out` (compact JSON, no "servers": see
  * bk__openapi_install). Returns 0, BK_EINVAL when the declarations make no sound document (two
- * schemas of one name, an example that is not JSON; logged), or BK_ENOMEM. */
+ * schemas of one name; logged), or BK_ENOMEM. */
 int bk__openapi_build(const bk_app *app, bk_buf *out);
 /* Builds the document into app->openapi and registers GET info.openapi_url for it, unless the
  * URL is "" (no document) or the app has a route there itself (it stays; a warning says so).

@@ -5,13 +5,12 @@
 #include "app/openapi.h"
 #include "model/json_parse.h"
 #include "model/pyfmt.h"
-#include "util/log.h"
 
 #include <stddef.h>
 #include <string.h>
 
-/* A failure the writer cannot see itself (memory for a title, an example that is not JSON):
- * made its sticky error, so the document's one check at the end sees it. */
+/* A failure the writer cannot see itself (memory for a title): made its sticky error, so the
+ * document's one check at the end sees it. */
 static void fail(bk_json *j, int err)
 {
     if (!j->error)
@@ -112,25 +111,12 @@ static void write_default(bk_json *j, const bk__cfield *f)
 /* "examples": [BK_EXAMPLE's value], pydantic's Field(examples=[...]). */
 static void write_examples(bk_json *j, const bk__cfield *f)
 {
-    if (!f->example_json)
+    if (!f->example_value)
         return;
-    bk__arena a;
-    bk__arena_init(&a, NULL, 0, 0);
-    bk__json_error e;
-    bk__jval *v;
-    int err = bk__json_parse(&a, f->example_json, strlen(f->example_json), 64, &v, &e);
-    if (err) {
-        if (err == BK_EINVAL)
-            bk__log(BK_LOG_ERROR, "OpenAPI: field %s: its BK_EXAMPLE is not JSON (%s)", f->name,
-                    e.msg);
-        fail(j, err);
-    } else {
-        bk_json_key(j, "examples");
-        bk_json_array_begin(j);
-        write_value(j, v);
-        bk_json_array_end(j);
-    }
-    bk__arena_free(&a);
+    bk_json_key(j, "examples");
+    bk_json_array_begin(j);
+    write_value(j, f->example_value);
+    bk_json_array_end(j);
 }
 
 /* ---- types and their constraints --------------------------------------------------------- */

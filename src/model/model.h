@@ -50,8 +50,9 @@ typedef struct bk__cfield {
     const bk__cmodel *model; /* BK_K_MODEL, or a list of them */
     const char *default_json;
     bk__jval *default_value; /* parsed default_json, or NULL */
-    struct bk__arena *default_arena; /* owns default_value */
+    struct bk__arena *default_arena; /* owns default_value and example_value */
     const char *title, *description, *example_json;
+    bk__jval *example_value; /* parsed example_json (OpenAPI's examples), or NULL */
 } bk__cfield;
 
 struct bk__cmodel {
