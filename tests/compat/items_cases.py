@@ -64,4 +64,10 @@ CASES = [
  {"id": "stats", "path": "/stats", "delay": 0.2},
  {"id": "404", "path": "/nope"},
  {"id": "405", "method": "DELETE", "path": "/items"},
+ {"id": "openapi", "path": "/openapi.json", "numbers": "value"},
+ {"id": "openapi-gzip", "path": "/openapi.json", "headers": {"Accept-Encoding": "gzip"}, "numbers": "value"},
+ {"id": "openapi-head", "method": "HEAD", "path": "/openapi.json"},
+ {"id": "openapi-post", "method": "POST", "path": "/openapi.json"},
+ {"id": "docs", "path": "/docs", "compare": ["status", "content-type"]},
+ {"id": "redoc", "path": "/redoc", "compare": ["status", "content-type"]},
 ]
