@@ -12,17 +12,19 @@
 
 /* FastAPI's validation error schemas, in the Schema model's key order (components). */
 static const char validation_error_json[] =
-    "{\"properties\":{\"loc\":{\"items\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]}"
-    ","
-    "\"type\":\"array\",\"title\":\"Location\"},\"msg\":{\"type\":\"string\",\"title\":\"Message\"}"
-    ","
-    "\"type\":{\"type\":\"string\",\"title\":\"Error Type\"},\"input\":{\"title\":\"Input\"},"
-    "\"ctx\":{\"type\":\"object\",\"title\":\"Context\"}},\"type\":\"object\","
-    "\"required\":[\"loc\",\"msg\",\"type\"],\"title\":\"ValidationError\"}";
+    "{\"properties\":{"
+    "\"loc\":{\"items\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]},"
+    "\"type\":\"array\",\"title\":\"Location\"},"
+    "\"msg\":{\"type\":\"string\",\"title\":\"Message\"},"
+    "\"type\":{\"type\":\"string\",\"title\":\"Error Type\"},"
+    "\"input\":{\"title\":\"Input\"},"
+    "\"ctx\":{\"type\":\"object\",\"title\":\"Context\"}},"
+    "\"type\":\"object\",\"required\":[\"loc\",\"msg\",\"type\"],\"title\":\"ValidationError\"}";
 static const char http_validation_error_json[] =
-    "{\"properties\":{\"detail\":{\"items\":{\"$ref\":\"" BK__OAS_REF "ValidationError\"},"
-    "\"type\":\"array\",\"title\":\"Detail\"}},\"type\":\"object\",\"title\":"
-    "\"HTTPValidationError\"}";
+    "{\"properties\":{"
+    "\"detail\":{\"items\":{\"$ref\":\"" BK__OAS_REF "ValidationError\"},"
+    "\"type\":\"array\",\"title\":\"Detail\"}},"
+    "\"type\":\"object\",\"title\":\"HTTPValidationError\"}";
 
 /* ---- what the document describes -------------------------------------------------------- */
 
@@ -238,6 +240,11 @@ static void add_model(builder *b, const bk__cmodel *m)
     for (int i = 0; i < b->ncomps; i++)
         if (b->comps[i].model == m && !b->comps[i].body)
             return;
+    if (!m->src->title || !*m->src->title) { /* its name in components: FastAPI's class name */
+        bk__log(BK_LOG_ERROR, "OpenAPI: a model the operations use has no title (bk_model.title)");
+        set_err(b, BK_EINVAL);
+        return;
+    }
     comp *c = add_comp(b, m->src->title);
     if (!c)
         return;
@@ -250,13 +257,14 @@ static void add_body_model(builder *b, const bk__pathop *op)
 {
     size_t n = strlen(op->operation_id) + sizeof("Body_");
     char *name = malloc(n);
+    if (name)
+        snprintf(name, n, "Body_%s", op->operation_id);
     comp *c = name ? add_comp(b, name) : NULL;
     if (!c) {
         free(name);
         set_err(b, BK_ENOMEM);
         return;
     }
-    snprintf(name, n, "Body_%s", op->operation_id);
     *c = (comp){.name = name, .owned_name = name, .model = op->params, .body = 1};
     for (int i = 0; i < op->params->nfields; i++)
         if (op->params->fields[i].in == BK_IN_BODY)
@@ -355,7 +363,7 @@ static void write_parameter(bk_json *j, const bk__cfield *f)
     bk_json_bool(j, f->in == BK_IN_PATH || (f->flags & BK__F_REQUIRED));
     bk_json_key(j, "schema");
     bk__oas_param_schema(j, f);
-    if (f->description) {
+    if (f->description && *f->description) {
         bk_json_key(j, "description");
         bk_json_string(j, f->description);
     }
@@ -449,6 +457,24 @@ static void write_deprecated(bk_json *j, const bk__pathop *op)
     bk_json_bool(j, 1);
 }
 
+/* FastAPI's route description: what comes before a form feed (the rest is for the code's
+ * readers), stripped; none when that is empty. */
+static void write_description(bk_json *j, const char *s)
+{
+    if (!s)
+        return;
+    static const char space[] = " \t\n\r\v\f";
+    size_t len = strcspn(s, "\f");
+    while (len && strchr(space, s[len - 1]))
+        len--;
+    while (len && strchr(space, *s))
+        s++, len--;
+    if (!len)
+        return;
+    bk_json_key(j, "description");
+    bk_json_string_len(j, s, len);
+}
+
 /* One operation, in FastAPI's key order (RAW) or the Operation model's (deprecated last). */
 static void write_operation(bk_json *j, const opdoc *d, bk__oas_style st)
 {
@@ -457,10 +483,7 @@ static void write_operation(bk_json *j, const opdoc *d, bk__oas_style st)
     write_tags(j, op->decl.tags);
     bk_json_key(j, "summary");
     bk_json_string(j, op->summary);
-    if (op->decl.description && *op->decl.description) {
-        bk_json_key(j, "description");
-        bk_json_string(j, op->decl.description);
-    }
+    write_description(j, op->decl.description);
     bk_json_key(j, "operationId");
     bk_json_string(j, op->operation_id);
     if (st == BK__OAS_RAW)

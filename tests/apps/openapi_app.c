@@ -299,8 +299,9 @@ static int add_operations(bk_app *app)
                  .description = "Many parameters.", .responses = params_docs);
     err |= BK_OP(app, BK_POST, "/plain", plain, .body = &thing_model, .status = 201,
                  .response = &empty_model, .deprecated = 1);
-    err |= BK_OP(app, BK_GET, "/camel", camel, .operation_id = "listThingsV2",
-                 .response = &sub_model, .response_list = 1);
+    err |=
+        BK_OP(app, BK_GET, "/camel", camel, .operation_id = "listThingsV2", .response = &sub_model,
+              .response_list = 1, .description = "  Line one.\n\fFor the code's readers only.");
     err |= BK_OP(app, BK_PUT, "/embed/{i}", embed, .params = &embed_params, .status = 205);
     err |=
         BK_OP(app, BK_PUT, "/embed2", embed2, .params = &embed2_params, .operation_id = "embedTwo");

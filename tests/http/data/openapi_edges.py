@@ -101,7 +101,8 @@ async def plain(thing: Thing):
     return {}
 
 
-@app.get("/camel", operation_id="listThingsV2", response_model=list[Sub])
+@app.get("/camel", operation_id="listThingsV2", response_model=list[Sub],
+         description="  Line one.\n\fFor the code's readers only.")
 async def camel():
     return []
 
