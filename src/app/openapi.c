@@ -171,6 +171,19 @@ static int documents_status(const bk__pathop *op, int status)
     return 0;
 }
 
+/* FastAPI's warning for an operation id given twice (two ops of one custom id): the document
+ * is written anyway, as FastAPI's is, but clients generated from it will clash. */
+static void warn_duplicate_ids(const builder *b)
+{
+    for (int i = 0; i < b->nops; i++)
+        for (int k = 0; k < i; k++)
+            if (strcmp(b->ops[i].op->operation_id, b->ops[k].op->operation_id) == 0) {
+                bk__log(BK_LOG_WARNING, "Duplicate Operation ID %s for function %s",
+                        b->ops[i].op->operation_id, b->ops[i].op->decl.name);
+                break;
+            }
+}
+
 /* The operations FastAPI documents (include_in_schema), in the order they were registered. */
 static int collect_ops(builder *b, const bk_app *app)
 {
@@ -196,6 +209,7 @@ static int collect_ops(builder *b, const bk_app *app)
             return err;
         d->validation_error = (d->nparams || has_body(op)) && !documents_status(op, 422);
     }
+    warn_duplicate_ids(b);
     return 0;
 }
 

@@ -7,9 +7,10 @@
  *
  * The handlers answer {}: only the declarations matter here. Public API only.
  *
- * A flag before the server's own adds a declaration that makes no document, so the server must
+ * A flag among the server's own adds a declaration that makes no document, so the server must
  * not start: --clash-model (a second model titled "Sub"), --clash-builtin (a model titled
- * "HTTPValidationError", FastAPI's own schema), --bad-example (a BK_EXAMPLE that is no JSON). */
+ * "HTTPValidationError", FastAPI's own schema), --bad-example (a BK_EXAMPLE that is no JSON).
+ * --duplicate-id adds an operation whose id another has: it starts, with FastAPI's warning. */
 #include <brisk.h>
 
 #include <stdio.h>
@@ -287,6 +288,18 @@ static const bk_model *broken_model(const char *flag)
     return NULL;
 }
 
+/* Adds the operation a flag asks for. Returns 1 when `flag` is one of them, 0 when it is not,
+ * -1 when the operation could not be added. */
+static int add_flagged(bk_app *app, const char *flag)
+{
+    if (strcmp(flag, "--duplicate-id") == 0) /* a document, with FastAPI's warning */
+        return BK_OP(app, BK_GET, "/dup", broken, .operation_id = "listThingsV2") ? -1 : 1;
+    const bk_model *model = broken_model(flag);
+    if (!model)
+        return 0;
+    return BK_OP(app, BK_GET, "/broken", broken, .response = model) ? -1 : 1;
+}
+
 /* ---- the app ---------------------------------------------------------------------------- */
 
 static int add_operations(bk_app *app)
@@ -336,16 +349,19 @@ int main(int argc, char **argv)
         bk_app_free(app);
         return 1;
     }
-    const bk_model *model = argc > 1 ? broken_model(argv[1]) : NULL;
-    if (model) {
-        if (BK_OP(app, BK_GET, "/broken", broken, .response = model) != 0) {
-            fprintf(stderr, "openapi_app: adding /broken failed\n");
+    int out = 1; /* this app's flags, anywhere, are taken out of argv; the rest goes to bk_run */
+    for (int i = 1; i < argc; i++) {
+        int flagged = add_flagged(app, argv[i]);
+        if (flagged < 0) {
+            fprintf(stderr, "openapi_app: adding the operation of %s failed\n", argv[i]);
             bk_app_free(app);
             return 1;
         }
-        argv[1] = argv[0];
-        argc--, argv++;
+        if (!flagged)
+            argv[out++] = argv[i];
     }
+    argv[out] = NULL;
+    argc = out;
     int code = bk_run(app, argc, argv);
     bk_app_free(app);
     return code;

@@ -216,6 +216,13 @@ def test_example_that_is_no_json_stops_the_registration():
     assert "model BadExample, field x: its BK_EXAMPLE is not valid JSON" in out.stderr, out.stderr
 
 
+def test_duplicate_operation_id_is_warned(spawn):
+    s = spawn("openapi_app", "--duplicate-id")
+    doc = get(s.port, "/openapi.json").json()
+    assert doc["paths"]["/dup"]["get"]["operationId"] == doc["paths"]["/camel"]["get"]["operationId"]
+    assert "WARNING:  Duplicate Operation ID listThingsV2 for function broken" in s.stderr()
+
+
 # ---- a real OpenAPI 3.1 validator --------------------------------------------------------------
 
 @pytest.fixture(scope="module")
