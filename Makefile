@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 BRISK_WERROR ?= OFF
 CMAKE_FLAGS = -DBRISK_WERROR=$(BRISK_WERROR)
 
-.PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install soak techempower bench-db bench-gateway
+.PHONY: all deps build run test unit http asan test-asan memcheck bench format lint clean install soak techempower bench-db bench-gateway bench-typed compat compat-reference
 
 all: build
 
@@ -28,6 +28,21 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure
 	BRISK_BUILD_DIR=$(CURDIR)/$(BUILD) $(PYTEST) tests/http $(PYTEST_ARGS)
+
+# Developer tool, not part of `make test`: the items API against the real FastAPI reference
+# (../shared/reference, outside this repository), every case of tests/compat/items_cases.py sent
+# to both; prints each difference and fails unless all match. COMPAT_ARGS: e.g. --only REGEX --show.
+REFERENCE ?= ../shared/reference
+COMPAT_CASES ?= tests/compat/items_cases.py
+COMPAT_ARGS ?=
+compat-reference:
+	@test -f $(REFERENCE)/diff.py -a -x $(REFERENCE)/run.sh || { \
+	    echo "make compat needs the FastAPI reference: no $(REFERENCE)/diff.py and run.sh here" \
+	         "(set REFERENCE=DIR to where shared/reference is)" >&2; exit 2; }
+
+compat: compat-reference build
+	python3 $(REFERENCE)/diff.py --reference $(REFERENCE) --cases $(COMPAT_CASES) \
+	    --binary $(BUILD)/items_api $(COMPAT_ARGS)
 
 asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DBRISK_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
@@ -58,6 +73,11 @@ bench-db: build
 	@scripts/deps.sh bench
 	/usr/bin/python3 bench/db.py --build $(BUILD)
 
+# A typed operation (examples/items_api PUT) against /fast and FastAPI's items API (bench/typed.py).
+bench-typed: build
+	@scripts/deps.sh bench
+	/usr/bin/python3 bench/typed.py --build $(BUILD)
+
 # examples/gateway: 1,000 concurrent bk_fetch calls to an upstream that waits 1 s each.
 bench-gateway: build
 	ulimit -n 20000; /usr/bin/python3 bench/gateway.py --build $(BUILD)
@@ -67,7 +87,7 @@ format:
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	    --suppress=missingIncludeSystem -Iinclude -Isrc src examples
+	    --suppress=missingIncludeSystem -D__CPPCHECK__ -DLIBPQ_HAS_PIPELINING=1 -Iinclude -Isrc src examples
 	@# llhttp >= 9 is strict only while no lenient flag is set (docs/security.md).
 	@! grep -rn 'llhttp_set_lenient' src || { echo "src/ must not set llhttp lenient flags" >&2; exit 1; }
 

@@ -11,9 +11,12 @@
  * unless told otherwise, as the reference runs one process. */
 #include "brisk.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
+#include <wctype.h>
 
 #define TOKEN "secret-token"
 
@@ -371,19 +374,41 @@ static const bk_field list_fields[] = {
 };
 static const bk_model list_params = BK_MODEL(list_in, "list_items", list_fields);
 
-/* Python's `q.lower() in name.lower()`, for ASCII letters. */
-static int contains_folded(const char *hay, const char *needle)
+/* `s` lowered code point by code point (towlower, in main's C.UTF-8 LC_CTYPE) into `out`, which
+ * holds `cap` wide characters; returns how many, or (size_t)-1 when `s` is not UTF-8 or too long.
+ * A NUL is a character like any other (?q=a%00b matches nothing). */
+static size_t lowered(bk_str s, wchar_t *out, size_t cap)
 {
-    size_t n = strlen(needle);
-    for (; *hay; hay++)
-        if (strncasecmp(hay, needle, n) == 0)
+    mbstate_t st;
+    memset(&st, 0, sizeof(st));
+    size_t n = 0;
+    for (size_t at = 0; at < s.len; n++) {
+        wchar_t wc;
+        size_t k = mbrtowc(&wc, s.ptr + at, s.len - at, &st);
+        if (k == (size_t)-1 || k == (size_t)-2 || n == cap)
+            return (size_t)-1;
+        at += k ? k : 1; /* k == 0: a NUL */
+        out[n] = (wchar_t)towlower((wint_t)wc);
+    }
+    return n;
+}
+
+/* Python's `q.lower() in name.lower()` (names and q are at most 50 characters). */
+static int contains_folded(bk_str hay, bk_str needle)
+{
+    wchar_t h[64], q[64];
+    size_t hn = lowered(hay, h, 64), qn = lowered(needle, q, 64);
+    if (hn == (size_t)-1 || qn == (size_t)-1)
+        return 0;
+    for (size_t at = 0; at + qn <= hn; at++)
+        if (wmemcmp(h + at, q, qn) == 0)
             return 1;
-    return n == 0;
+    return 0;
 }
 
 static int matches(const item_out *it, const list_in *in)
 {
-    if (in->q.ptr && !contains_folded(it->name.ptr, in->q.ptr))
+    if (in->q.ptr && !contains_folded(it->name, in->q))
         return 0;
     if (in->tag.items && in->tag.len) {
         int any = 0;
@@ -753,6 +778,8 @@ static int add_operations(bk_app *app)
 
 int main(int argc, char **argv)
 {
+    /* Unicode case folding for ?q= (towlower), nothing else: numbers keep the C locale. */
+    setlocale(LC_CTYPE, "C.UTF-8");
     bk_app *app = bk_app_new();
     if (!app)
         return 1;
@@ -781,6 +808,7 @@ int main(int argc, char **argv)
     bk_config cfg;
     bk_config_default(&cfg);
     cfg.workers = 1; /* the items live in a worker's memory: one worker, as the reference */
+    cfg.max_body_size = 32u << 20; /* uvicorn has no limit: a 10 MB body gets FastAPI's answer */
     int rc = bk_config_parse_args(&cfg, argc, argv);
     rc = rc == 0 ? bk_run_config(app, &cfg) : rc == 1 ? 0 : 2;
     bk_app_free(app);

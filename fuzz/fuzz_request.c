@@ -33,8 +33,8 @@
  * (brisk reports the open span first), then at the end of the head: 413 for a
  * Content-Length over the limit, 505, Transfer-Encoding (400/501), Host (400), the target (400:
  * not origin-form, fragment, '*' outside OPTIONS, decoded NUL), a chunk over the limit (413) —
- * and routing (200 / 404 / 405 with Allow / 307 slash redirect). When brisk changes a rule,
- * change it here too.
+ * and routing (200 / 404 / 405 with Allow / 307 slash redirect; GET /op is a path operation,
+ * which does not answer HEAD). When brisk changes a rule, change it here too.
  * Invariants on what comes back:
  *  - it is a sequence of well-formed HTTP/1.1 responses: status line, token: value headers,
  *    exactly one Content-Length (1xx excepted), that many body bytes (none for HEAD);
@@ -108,6 +108,12 @@ static void h_sleep(bk_req *req)
 {
     if (bk_sleep(req, 1) == 0)
         bk_send_text(req, 200, "slept");
+}
+
+/* GET /op, a path operation (FastAPI's APIRoute): HEAD is a 405 with Allow: GET. */
+static void h_op(bk_req *req)
+{
+    bk_send_text(req, 200, "op");
 }
 
 /* ---- the probe: runs on the worker's loop thread ---------------------------------------- */
@@ -638,6 +644,8 @@ static int ref_route(const char *d, size_t n)
         return 3;
     if (n == 13 && memcmp(d, "/__fuzz_probe", 13) == 0)
         return 4;
+    if (n == 3 && memcmp(d, "/op", 3) == 0)
+        return 5;
     return 0;
 }
 
@@ -709,6 +717,8 @@ static int ref_on_headers_complete(llhttp_t *p)
         r->status = ref_slash_redirects(d, n) ? 307 : 404;
     else if (r->route == 2)
         r->status = m == BK_POST ? 200 : 405, r->allow = "POST";
+    else if (r->route == 5)
+        r->status = m == BK_GET ? 200 : 405, r->allow = "GET";
     else
         r->status = get_like ? 200 : 405, r->allow = "GET, HEAD";
     bk_buf_free(&path);
@@ -949,6 +959,8 @@ static void check_answer(const ref_req *rq, int i, const response *r, const char
         json_decref(v);
     } else if (rq->status == 200 && rq->route == 3) {
         EX_CHECK(body_len == 5 && memcmp(body, "slept", 5) == 0, "sleep body");
+    } else if (rq->status == 200 && rq->route == 5) {
+        EX_CHECK(body_len == 2 && memcmp(body, "op", 2) == 0, "op body");
     } else if (rq->status == 404 || rq->status == 405) {
         json_t *v = json_loadb(body, body_len, 0, &jerr);
         const char *want = rq->status == 404 ? "Not Found" : "Method Not Allowed";
@@ -1125,7 +1137,8 @@ static int start_server(void)
 {
     app = bk_app_new();
     if (!app || bk_get(app, "/items/{id}", h_item) || bk_post(app, "/echo", h_echo) ||
-        bk_get(app, "/sleep", h_sleep) || bk_get(app, "/__fuzz_probe", h_probe))
+        bk_get(app, "/sleep", h_sleep) || bk_get(app, "/__fuzz_probe", h_probe) ||
+        BK_OP(app, BK_GET, "/op", h_op))
         return -1;
     bk_config_default(&cfg);
     quiet(&cfg);

@@ -2,17 +2,20 @@
  *
  * Input: lines separated by '\n'. A line whose first byte has its high bit set registers the
  * rest of the line (a C string: cut at a NUL) as a pattern for method (byte & 7) — 7 is out of
- * range and must be refused; any other line matches the rest of the line (raw bytes, NULs
+ * range and must be refused — as a path operation (exact_methods: its GET does not answer HEAD)
+ * when bit 0x08 is set too; any other line matches the rest of the line (raw bytes, NULs
  * included) as a path with method (byte % 8), 7 standing for a method brisk has no routes for.
  * A fixed set of routes is registered first.
  *
  * Invariants: bk__router_add's result equals the model's (BK_EINVAL for what the pattern grammar
  * refuses, BK_EEXIST for a second route on the same method and segment shape); bk__router_match
- * finds a route exactly when one of the registered patterns matches, finds the one the
+ * finds a route exactly when one of the registered patterns matches and its route's methods
+ * (its own; HEAD too for a GET that is no operation) hold the request's, finds the one the
  * static > {param} > {name:path} precedence picks, with the parameters that pattern captures
- * (names from the pattern, values slices of the path itself); the Allow set is the model's;
- * bk__router_allow writes a NUL-terminated string of the length it returns at every buffer size;
- * bk__router_free releases everything (LeakSanitizer).
+ * (names from the pattern, values slices of the path itself); the allowed set is the found
+ * route's methods, or for a 405 the methods of the first registered route the path matches
+ * (Starlette's Router); bk__router_allow writes a NUL-terminated string of the length it
+ * returns at every buffer size; bk__router_free releases everything (LeakSanitizer).
  */
 #include "fuzz_util.h"
 #include "app/router.h"
@@ -29,8 +32,9 @@ typedef struct pseg {
     size_t len;
 } pseg;
 
-typedef struct mroute {
+typedef struct mroute { /* routes[] holds them in registration order */
     bk_method method;
+    unsigned methods; /* what it answers: 1u << method, HEAD too for a plain GET */
     char *pattern;
     pseg segs[MAX_SEGS];
     int nsegs;
@@ -148,9 +152,7 @@ static int model_match(const mroute *rt, const char *path, size_t len, capture *
         const pseg *s = &rt->segs[i];
         if (!more)
             return 0;
-        if (s->k == K_REST) {
-            if (pos >= len)
-                return 0;
+        if (s->k == K_REST) { /* Starlette's path convertor is .*: the rest may be empty */
             caps[ncap++] = (capture){pos, len - pos};
             return 1;
         }
@@ -181,9 +183,10 @@ static int precedence(const mroute *a, const mroute *b)
     return a->nsegs - b->nsegs; /* cannot both match then; keeps the order total */
 }
 
-static unsigned with_head(unsigned m)
+static unsigned route_methods(bk_method method, int exact)
 {
-    return m & (1u << BK_GET) ? m | (1u << BK_HEAD) : m;
+    unsigned m = 1u << method;
+    return method == BK_GET && !exact ? m | (1u << BK_HEAD) : m;
 }
 
 static const char *const method_names[] = {"GET",    "HEAD",  "POST",   "PUT",
@@ -225,17 +228,17 @@ static void do_match(const bk__router *r, const fmodel *fm, bk_method method, co
                    res == BK__ROUTE_METHOD_NOT_ALLOWED,
                "bad result %d", (int)res);
 
-    /* The model: every route whose pattern matches; the best one acceptable for the method. */
-    const mroute *best = NULL;
-    unsigned union_allowed = 0;
+    /* The model: every route whose pattern matches; the best one acceptable for the method,
+     * and the first registered one, which answers a 405. */
+    const mroute *best = NULL, *first = NULL;
     for (int i = 0; i < fm->n; i++) {
         const mroute *rt = &fm->routes[i];
         capture caps[BK__MAX_PARAMS + 1];
         if (!model_match(rt, path, len, caps))
             continue;
-        union_allowed |= with_head(1u << rt->method);
-        int ok = (unsigned)method < BK_METHOD_COUNT &&
-                 (rt->method == method || (method == BK_HEAD && rt->method == BK_GET));
+        if (!first)
+            first = rt;
+        int ok = (unsigned)method < BK_METHOD_COUNT && (rt->methods & (1u << method));
         if (ok && (!best || precedence(rt, best) < 0))
             best = rt;
     }
@@ -247,13 +250,17 @@ static void do_match(const bk__router *r, const fmodel *fm, bk_method method, co
                 best = rt;
         }
     }
-    if (res != (best ? BK__ROUTE_FOUND
-                     : union_allowed ? BK__ROUTE_METHOD_NOT_ALLOWED : BK__ROUTE_NOT_FOUND))
+    bk__route_result want = best    ? BK__ROUTE_FOUND
+                            : first ? BK__ROUTE_METHOD_NOT_ALLOWED
+                                    : BK__ROUTE_NOT_FOUND;
+    if (res != want)
         fz_dump(stderr, "path", path, len, 300);
-    FUZZ_CHECK(res == (best ? BK__ROUTE_FOUND
-                            : union_allowed ? BK__ROUTE_METHOD_NOT_ALLOWED : BK__ROUTE_NOT_FOUND),
-               "method %d: result %d, model expects %s (best pattern %s)", (int)method, (int)res,
-               best ? "FOUND" : union_allowed ? "405" : "404", best ? best->pattern : "-");
+    FUZZ_CHECK(res == want, "method %d: result %d, model expects %s (best pattern %s)", (int)method,
+               (int)res,
+               best    ? "FOUND"
+               : first ? "405"
+                       : "404",
+               best ? best->pattern : "-");
 
     if (res == BK__ROUTE_FOUND) {
         FUZZ_CHECK(m.target != NULL && m.target->pattern != NULL, "FOUND without a target");
@@ -267,12 +274,8 @@ static void do_match(const bk__router *r, const fmodel *fm, bk_method method, co
             fz_dump(stderr, "path", path, len, 300);
         FUZZ_CHECK(got == best, "found \"%s\" (method %d), the model picks \"%s\" (method %d)",
                    got->pattern, (int)got->method, best->pattern, (int)best->method);
-        unsigned node_methods = 0;
-        for (int i = 0; i < fm->n; i++)
-            if (same_shape(&fm->routes[i], best->segs, best->nsegs))
-                node_methods |= 1u << fm->routes[i].method;
-        FUZZ_CHECK(m.allowed == with_head(node_methods), "allowed %#x, model %#x", m.allowed,
-                   with_head(node_methods));
+        FUZZ_CHECK(m.allowed == best->methods, "allowed %#x, the route's methods %#x", m.allowed,
+                   best->methods);
         capture caps[BK__MAX_PARAMS + 1];
         model_match(best, path, len, caps);
         FUZZ_CHECK(m.nparams == best->nparams && m.nparams >= 0 && m.nparams <= BK__MAX_PARAMS,
@@ -283,7 +286,8 @@ static void do_match(const bk__router *r, const fmodel *fm, bk_method method, co
             if (s->k == K_STATIC)
                 continue;
             const bk__param *p = &m.params[k];
-            FUZZ_CHECK(p->name && strlen(p->name) == s->len && memcmp(p->name, s->text, s->len) == 0,
+            FUZZ_CHECK(p->name && strlen(p->name) == s->len &&
+                           memcmp(p->name, s->text, s->len) == 0,
                        "param %d is named \"%s\"", k, p->name ? p->name : "(null)");
             FUZZ_CHECK(p->value >= path && p->value <= path + len &&
                            p->value_len <= (size_t)(path + len - p->value),
@@ -297,12 +301,14 @@ static void do_match(const bk__router *r, const fmodel *fm, bk_method method, co
     } else {
         FUZZ_CHECK(m.nparams == 0, "no route but %d params", m.nparams);
         FUZZ_CHECK(m.target == NULL, "no route but a target");
-        FUZZ_CHECK(m.allowed == union_allowed, "allowed %#x, model %#x", m.allowed, union_allowed);
+        unsigned want_allowed = first ? first->methods : 0;
+        FUZZ_CHECK(m.allowed == want_allowed, "allowed %#x, the first route's (\"%s\") %#x",
+                   m.allowed, first ? first->pattern : "-", want_allowed);
     }
     check_allow(m.allowed);
 }
 
-static int do_add(bk__router *r, fmodel *fm, unsigned method, const char *pattern)
+static int do_add(bk__router *r, fmodel *fm, unsigned method, int exact, const char *pattern)
 {
     pseg segs[MAX_SEGS];
     int nsegs, nparams;
@@ -319,12 +325,15 @@ static int do_add(bk__router *r, fmodel *fm, unsigned method, const char *patter
     if (want == 0 && fm->n == MAX_ROUTES)
         return 0;
     mroute *rt = &fm->routes[fm->n];
-    int got = bk__router_add(r, (bk_method)method, pattern, dummy_handler, rt);
+    bk__route_target t = {.handler = dummy_handler, .udata = rt, .exact_methods = exact};
+    int got = bk__router_add_target(r, (bk_method)method, pattern, &t);
     if (got != want)
         fz_dump(stderr, "pattern", pattern, strlen(pattern), 300);
-    FUZZ_CHECK(got == want, "bk__router_add(%u, \"%s\") = %d, model %d", method, pattern, got, want);
+    FUZZ_CHECK(got == want, "bk__router_add(%u, \"%s\") = %d, model %d", method, pattern, got,
+               want);
     if (got == 0) {
         rt->method = (bk_method)method;
+        rt->methods = route_methods(rt->method, exact);
         rt->pattern = strdup(pattern);
         FUZZ_CHECK(rt->pattern != NULL, "strdup");
         /* Re-parse against the copy so segment pointers stay valid. */
@@ -340,28 +349,44 @@ static int do_add(bk__router *r, fmodel *fm, unsigned method, const char *patter
 static const struct {
     bk_method method;
     const char *pattern;
+    int exact; /* a path operation's route */
 } fixed[] = {
-    {BK_GET, "/"},
-    {BK_GET, "/items"},
-    {BK_POST, "/items"},
-    {BK_GET, "/items/{id}"},
-    {BK_PUT, "/items/{item_id}"},
-    {BK_DELETE, "/items/{id}"},
-    {BK_GET, "/items/{id}/tags/{tag}"},
-    {BK_GET, "/items/special"},
-    {BK_GET, "/users/me"},
-    {BK_GET, "/users/{user_id}"},
-    {BK_GET, "/files/{file_path:path}"},
-    {BK_PATCH, "/files/readme"},
-    {BK_GET, "/a/"},
-    {BK_GET, "/a/{x}/c"},
-    {BK_HEAD, "/a/b/{y}"},
-    {BK_GET, "/a/b/{y}"},
-    {BK_OPTIONS, "/a/{rest:path}"},
-    {BK_GET, "/x/{p1}/{p2}/{p3}/{p4}/{p5}/{p6}/{p7}/{p8}/{p9}/{p10}/{p11}/{p12}/{p13}/{p14}/{p15}/"
-             "{p16:path}"},
-    {BK_GET, "/caf\xc3\xa9/{n}"},
-    {BK_GET, "/dup//{d}"},
+    {BK_GET, "/", 0},
+    {BK_GET, "/items", 0},
+    {BK_POST, "/items", 0},
+    {BK_GET, "/items/{id}", 0},
+    {BK_PUT, "/items/{item_id}", 0},
+    {BK_DELETE, "/items/{id}", 0},
+    {BK_GET, "/items/{id}/tags/{tag}", 0},
+    {BK_GET, "/items/special", 0},
+    {BK_GET, "/users/me", 0},
+    {BK_GET, "/users/{user_id}", 0},
+    {BK_GET, "/files/{file_path:path}", 0},
+    {BK_PATCH, "/files/readme", 0},
+    {BK_GET, "/a/", 0},
+    {BK_GET, "/a/{x}/c", 0},
+    {BK_HEAD, "/a/b/{y}", 0},
+    {BK_GET, "/a/b/{y}", 0},
+    {BK_OPTIONS, "/a/{rest:path}", 0},
+    {BK_GET,
+     "/x/{p1}/{p2}/{p3}/{p4}/{p5}/{p6}/{p7}/{p8}/{p9}/{p10}/{p11}/{p12}/{p13}/{p14}/{p15}/"
+     "{p16:path}",
+     0},
+    {BK_GET, "/caf\xc3\xa9/{n}", 0},
+    {BK_GET, "/dup//{d}", 0},
+    /* path operations: a GET that does not answer HEAD, beside plain routes */
+    {BK_GET, "/ops", 1},
+    {BK_POST, "/ops", 1},
+    {BK_GET, "/ops/{id}", 1},
+    {BK_GET, "/ops/{id}/x", 1},
+    {BK_GET, "/ops/{id}/{any:path}", 0},
+    {BK_HEAD, "/ops/{id}/h", 0},
+    {BK_GET, "/ops/{id}/h", 1},
+    /* registration order across nodes: a 405 answers with the first */
+    {BK_POST, "/ord/b", 0},
+    {BK_GET, "/ord/{x}", 0},
+    {BK_PUT, "/ord/{x}/c", 1},
+    {BK_GET, "/ord/b/c", 0},
 };
 
 static fmodel model_storage;
@@ -377,8 +402,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(bk__router_add(r, BK_GET, NULL, dummy_handler, NULL) == BK_EINVAL, "NULL pattern");
     FUZZ_CHECK(bk__router_add(NULL, BK_GET, "/", dummy_handler, NULL) == BK_EINVAL, "NULL router");
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-        FUZZ_CHECK(do_add(r, fm, fixed[i].method, fixed[i].pattern) == 0, "fixed route %s",
-                   fixed[i].pattern);
+        FUZZ_CHECK(do_add(r, fm, fixed[i].method, fixed[i].exact, fixed[i].pattern) == 0,
+                   "fixed route %s", fixed[i].pattern);
 
     char *pat = malloc(size + 1);
     FUZZ_CHECK(pat != NULL, "malloc");
@@ -393,7 +418,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (sel & 0x80) {
                 memcpy(pat, body, len);
                 pat[len] = '\0';
-                do_add(r, fm, sel & 7, pat);
+                do_add(r, fm, sel & 7, (sel & 0x08) != 0, pat);
             } else {
                 unsigned m = sel % 8;
                 /* An exact-size copy, so ASan sees any read past the path's end. */

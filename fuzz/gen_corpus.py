@@ -45,6 +45,11 @@ write("request", "http10", req(b"GET /sleep HTTP/1.0\r\nConnection: keep-alive\r
 write("request", "head_and_405", req(b"HEAD /items/7 HTTP/1.1\r\n" + H + b"\r\n"
                                      b"DELETE /echo HTTP/1.1\r\n" + H + b"\r\n"
                                      b"PROPFIND /nowhere HTTP/1.1\r\n" + H + b"\r\n"))
+# GET /op is a path operation: HEAD is a 405 (Allow: GET, no body), then GET and the slash redirect
+write("request", "op_head", req(b"HEAD /op HTTP/1.1\r\n" + H + b"\r\n"
+                                b"GET /op HTTP/1.1\r\n" + H + b"\r\n"
+                                b"POST /op HTTP/1.1\r\n" + H + b"Content-Length: 2\r\n\r\nhi"
+                                b"HEAD /op/ HTTP/1.1\r\n" + H + b"\r\n", cuts=(30,)))
 write("request", "expect_continue", req(b"POST /echo HTTP/1.1\r\n" + H +
                                         b"Expect: 100-continue\r\nContent-Length: 4\r\n\r\nbody",
                                         cuts=(60,)))
@@ -88,6 +93,11 @@ write("router", "backtrack", path(0, b"/a/b/c") + path(1, b"/a/b/z") + path(0, b
 write("router", "register", pat(0, b"/v1/{a}/{b}") + pat(2, b"/v1/{x}/{y}") + pat(0, b"/v1/{c}/{d}") +
       pat(3, b"/v2/{rest:path}") + pat(0, b"/bad/{x") + pat(0, b"/bad/{x:int}") + pat(7, b"/m") +
       pat(0, b"/v1/{a}/{a}") + path(0, b"/v1/p/q") + path(2, b"/v1/p/q") + path(3, b"/v2/a/b"))
+# 0x08 in a registration: a path operation (its GET does not answer HEAD)
+write("router", "ops", path(1, b"/ops") + path(4, b"/ops") + path(1, b"/ops/7") + path(1, b"/ops/7/x") +
+      path(1, b"/ops/7/h") + path(0, b"/ops/7/h") + path(3, b"/ops/7/y/z") + path(3, b"/ord/b") +
+      path(1, b"/ord/b") + path(3, b"/ord/b/c") + path(7, b"/ord/z") + pat(8, b"/o2/{a}") +
+      pat(0, b"/o2/b") + path(1, b"/o2/b") + path(1, b"/o2/q") + path(4, b"/o2/b"))
 write("router", "odd_paths", path(0, b"") + path(0, b"items") + path(0, b"//") +
       path(0, b"/caf\xc3\xa9/1") + path(0, b"/dup//d") + path(0, b"/items/\x00x") +
       path(0, b"/x/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17"))
@@ -149,3 +159,15 @@ write("json_parse", "syntax_error", b'{"a": [1, 2,], "b" 3}')
 write("json_parse", "bad_escape", b'["\\u12x", "\\q"]')
 write("json_parse", "invalid_utf8", b'{"a": "\xc3("} \xff')
 write("json_parse", "control", b'"a\x01b"')
+
+# ---- fuzz_model: the bytes are a body validated as the harness's Order ----------------------
+write("model", "valid", b'{"id": 7, "name": "Box", "price": 12.5, "tax": 1.5, "colours": ["red", "blue"],'
+                        b' "lines": [{"sku": "AB-1", "count": 3, "ref": "12345678123456781234567812345678"}],'
+                        b' "priority": null, "gift": "yes", "wrap": "green"}')
+write("model", "lax", b'{"id": "42", "name": "x", "price": "1e2", "priority": "4", "gift": 1,'
+                      b' "lines": [{"sku": "Z", "count": 5.0}], "note": null}')
+write("model", "errors", b'{"id": 0, "name": "", "price": -1, "tax": 0.3, "colours": ["pink", 1],'
+                         b' "lines": [{"sku": "lower", "count": 1001, "ref": "nope"}, 5], "priority": 9,'
+                         b' "gift": "maybe", "wrap": null}')
+write("model", "missing", b'{"lines": [{}], "extra": {"deep": [1, 2, 3]}}')
+write("model", "not_object", b'[1, 2, {"id": 1}]')

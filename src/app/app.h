@@ -47,6 +47,8 @@ typedef struct bk__error_handler {
 
 /* The app a path operation belongs to. */
 const bk_app *bk__op_app(const struct bk__pathop *op);
+/* Nonzero when the request's app has a handler for `kind`. */
+int bk__has_error_handler(const bk_req *req, const bk_error_kind *kind);
 /* Frees the app's error handlers. */
 void bk__error_handlers_free(bk_app *app);
 /* A start-up or shutdown hook (bk_app_on_startup / bk_app_on_shutdown). */
@@ -114,6 +116,10 @@ typedef struct bk__pipeline {
     uint64_t last_oom_log; /* loop time of the last "out of stacks" warning */
     const char *root_path;  /* the server's --root-path, "" for none */
     const bk__trust *trust; /* --forwarded-allow-ips; NULL: proxy headers are not read */
+    struct bk__after_task *after; /* background tasks and cleanups running (src/app/deps.c) */
+    /* Told when the last of them ended: a draining worker may be done. */
+    void (*on_after_idle)(void *arg);
+    void *after_idle_arg;
 } bk__pipeline;
 
 typedef enum bk__app_result {
@@ -141,6 +147,9 @@ int bk__app_outcome(const bk_req *req);
 /* Starts the middleware chain of `req` on its task (see bk__app_handle). */
 void bk__app_run_chain(bk_task *t, void *arg);
 
+/* The graceful period is over: background tasks still running are aborted (their awaits fail;
+ * the cleanups still run). */
+void bk__app_abort_background(bk__pipeline *p);
 /* Cancels the awaiting handler of `req` (its client left, the grace period ended): its awaits
  * return BK_ECANCELED, and io->done follows when it has returned. */
 void bk__app_cancel(bk_req *req);

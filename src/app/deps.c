@@ -178,9 +178,13 @@ int bk_background(bk_req *req, int (*fn)(bk_task *task, void *arg), void *arg,
 
 /* ---- after the response ----------------------------------------------------------------- */
 
-typedef struct after_task {
+/* The task that runs a request's background tasks and cleanups, listed in its worker's
+ * pipeline so that the end of the graceful period can abort it. */
+typedef struct bk__after_task {
     bk_task task;
     bk__opstate *st;
+    bk__pipeline *p;
+    struct bk__after_task *prev, *next;
     int ran;
 } after_task;
 
@@ -217,12 +221,21 @@ static void drop_background(bk__opstate *st)
 static void after_done(bk_task *t)
 {
     after_task *at = (after_task *)t;
+    if (at->prev)
+        at->prev->next = at->next;
+    else
+        at->p->after = at->next;
+    if (at->next)
+        at->next->prev = at->prev;
+    bk__pipeline *p = at->p;
     if (!at->ran) { /* no stack could be mapped for it */
         bk__log(BK_LOG_ERROR, "no coroutine stack for background tasks and cleanups: dropped");
         drop_background(at->st);
     }
     free_state(at->st);
     free(at);
+    if (!p->after && p->on_after_idle)
+        p->on_after_idle(p->after_idle_arg);
 }
 
 void bk__opstate_end(void *arg)
@@ -239,6 +252,11 @@ void bk__opstate_end(void *arg)
     after_task *at = calloc(1, sizeof(*at));
     if (at) {
         at->st = st;
+        at->p = req->task.sched->owner;
+        at->next = at->p->after;
+        if (at->next)
+            at->next->prev = at;
+        at->p->after = at;
         /* after_done is called whatever happens, and frees the state. */
         bk__task_spawn(req->task.sched, &at->task, run_after, st, after_done);
         return;
@@ -246,4 +264,10 @@ void bk__opstate_end(void *arg)
     bk__log(BK_LOG_ERROR, "no memory for background tasks and cleanups: dropped");
     drop_background(st);
     free_state(st);
+}
+
+void bk__app_abort_background(bk__pipeline *p)
+{
+    for (after_task *at = p->after; at; at = at->next)
+        bk__task_abort(&at->task);
 }

@@ -14,6 +14,8 @@
 /* Request-scope model memory: parsed bodies, decoded parameters, structs, errors. Beyond it a
  * request is answered 503, so a hostile body cannot make brisk allocate without bound. */
 #define OP_ARENA_LIMIT (64u << 20)
+/* The arena's first chunk, inside the request's state allocation (a multiple of 16). */
+#define OP_INLINE_ARENA 2048
 
 /* ---- registration ----------------------------------------------------------------------- */
 
@@ -216,7 +218,8 @@ int bk_add_op(bk_app *app, const bk_op *op)
                           .udata = op->route.udata,
                           .blocking = op->route.blocking != 0,
                           .timeout_ms = op->route.timeout_ms,
-                          .op = po};
+                          .op = po,
+                          .exact_methods = 1}; /* FastAPI's APIRoute: a GET is not a HEAD */
     if (!err)
         err = bk__router_add_target(app->router, op->method, op->path, &t);
     if (err) {
@@ -258,10 +261,14 @@ static bk__opstate *state_of(const bk_req *req)
 
 static bk__opstate *state_new(bk_req *req, const bk__pathop *op)
 {
-    bk__opstate *st = calloc(1, sizeof(*st));
+    /* One allocation: the state, then the arena's first chunk, which a typical request (a
+     * small body, a few parameters) never outgrows. The chunk is not zeroed: the arena's
+     * callers initialise what they take. */
+    bk__opstate *st = malloc(sizeof(*st) + OP_INLINE_ARENA);
     if (!st)
         return NULL;
-    bk__arena_init(&st->arena, NULL, 0, OP_ARENA_LIMIT);
+    memset(st, 0, sizeof(*st));
+    bk__arena_init(&st->arena, st + 1, OP_INLINE_ARENA, OP_ARENA_LIMIT);
     st->op = op;
     st->req = req;
     st->bg_tail = &st->background;
@@ -422,13 +429,47 @@ static void op_entry(bk_req *req)
     st->sent = req->responded && !bk_req_cancelled(req);
 }
 
+/* The app's own RequestValidationError handler gets the errors list as JSON and the body. */
+static void answer_validation_custom(bk_req *req, const bk__verrs *errs)
+{
+    bk_buf out = {0};
+    bk_json j;
+    bk_json_init(&j, &out);
+    bk__verrs_write_list(errs, &j);
+    if (bk_json_error(&j) != 0) {
+        bk_buf_free(&out);
+        answer_oom(req);
+        return;
+    }
+    bk_validation_info info = {.errors_json = out.data, .errors_len = out.len};
+    info.body = bk_req_body(req, &info.body_len);
+    bk_raise(req, &bk_validation_error, &info);
+    bk_buf_free(&out);
+}
+
 void bk__app_answer_validation(bk_req *req, const bk__verrs *errs)
 {
+    if (bk__has_error_handler(req, &bk_validation_error)) {
+        answer_validation_custom(req, errs);
+        return;
+    }
     bk_json *j = bk_json_begin(req, 422);
     if (!j)
         return;
-    bk__verrs_write(errs, j);
-    if (bk_json_send(req) == BK_ENOMEM)
+    int rc = bk__verrs_write(errs, j);
+    if (rc == 1) {
+        /* FastAPI's handler raises rendering this 422 (json.dumps(allow_nan=False), or UTF-8
+         * on a lone surrogate): the client gets Starlette's plain 500. */
+        bk__log(BK_LOG_ERROR,
+                "%s %s: a validation error's input cannot be rendered as JSON "
+                "(NaN, an infinity or a lone surrogate): answering 500",
+                bk_req_method_name(req), bk_req_path(req));
+        req->json_open = 0;
+        bk__response_clear(req);
+        bk_send_text(req, 500, "Internal Server Error");
+        return;
+    }
+    if (rc == BK_ENOMEM || bk_json_send(req) == BK_ENOMEM)
         answer_oom(req);
 }
 
@@ -459,15 +500,16 @@ const void *bk__typed_body(bk_req *req, size_t size)
 
 static int answer_unserialisable(bk_req *req, const bk__ser_error *e)
 {
-    bk__log(BK_LOG_ERROR, "%s %s: the response does not fit its model (field %s: %s): answering "
-                          "500",
+    bk__log(BK_LOG_ERROR,
+            "%s %s: the response does not fit its model (field %s: %s): answering "
+            "500",
             bk_req_method_name(req), bk_req_path(req), e->field, e->why);
     bk__response_clear(req);
     return bk_send_text(req, 500, "Internal Server Error");
 }
 
-static int send_models(bk_req *req, int status, const bk__cmodel *m, const void *values,
-                       size_t n, int as_list)
+static int send_models(bk_req *req, int status, const bk__cmodel *m, const void *values, size_t n,
+                       int as_list)
 {
     if (status == 204 || !m) /* FastAPI's 204: no body, its JSON content type kept */
         return bk_send(req, status, "application/json", NULL, 0);

@@ -9,6 +9,9 @@
  * and "/i/{b}/y" share the {param} node but name their parameter differently. */
 typedef struct route {
     bk__route_target target;
+    unsigned
+        methods; /* what it answers, bit (1u << method): its method, HEAD too for a plain GET */
+    size_t seq;  /* registration order: a 405 answers with the first matching route's methods */
     int nparams;
     const char *names[BK__MAX_PARAMS];
     char text[]; /* the pattern, then each name NUL-terminated: both fit in 2 * (len + 1) */
@@ -19,15 +22,16 @@ struct rnode {
     rnode **kids; /* static children, sorted by label for binary search */
     size_t nkids, kids_cap;
     rnode *param; /* {name}: any one non-empty segment */
-    rnode *rest;  /* {name:path}: the non-empty remainder, always a leaf */
+    rnode *rest;  /* {name:path}: the remainder (empty too), always a leaf */
     route *routes[BK_METHOD_COUNT];
-    unsigned methods; /* bit (1u << method) for each routes[method] set */
+    const route *first; /* the first registered of routes[], NULL while there is none */
     size_t label_len;
     char label[];
 };
 
 struct bk__router {
     rnode *root;
+    size_t nroutes; /* registered so far: the next route's seq */
 };
 
 /* ---- pattern parsing ------------------------------------------------------------------ */
@@ -141,7 +145,14 @@ static int validate_pattern(const char *pattern)
 
 /* ---- routes and nodes ----------------------------------------------------------------- */
 
-static route *route_new(const char *pattern, const bk__route_target *tmpl)
+/* Starlette's Route adds HEAD to a GET; FastAPI's APIRoute (exact_methods) does not. */
+static unsigned route_methods(bk_method method, const bk__route_target *t)
+{
+    unsigned m = 1u << method;
+    return method == BK_GET && !t->exact_methods ? m | (1u << BK_HEAD) : m;
+}
+
+static route *route_new(bk_method method, const char *pattern, const bk__route_target *tmpl)
 {
     size_t len = strlen(pattern);
     route *rt = malloc(sizeof(*rt) + 2 * (len + 1));
@@ -150,6 +161,7 @@ static route *route_new(const char *pattern, const bk__route_target *tmpl)
     memcpy(rt->text, pattern, len + 1);
     rt->target = *tmpl;
     rt->target.pattern = rt->text;
+    rt->methods = route_methods(method, tmpl);
     rt->nparams = 0;
     char *names = rt->text + len + 1;
     seg_iter it;
@@ -288,6 +300,7 @@ bk__router *bk__router_new(void)
     if (!r)
         return NULL;
     r->root = node_new("", 0);
+    r->nroutes = 0;
     if (!r->root) {
         free(r);
         return NULL;
@@ -323,11 +336,13 @@ int bk__router_add_target(bk__router *r, bk_method method, const char *pattern,
         return BK_ENOMEM;
     if (n->routes[method])
         return BK_EEXIST;
-    route *rt = route_new(pattern, tmpl);
+    route *rt = route_new(method, pattern, tmpl);
     if (!rt)
         return BK_ENOMEM;
+    rt->seq = r->nroutes++;
     n->routes[method] = rt;
-    n->methods |= 1u << method;
+    if (!n->first)
+        n->first = rt;
     return 0;
 }
 
@@ -338,34 +353,32 @@ typedef struct match_ctx {
     unsigned method; /* BK_METHOD_COUNT or above: unknown, never found */
     bk__match *m;
     const route *found;
-    unsigned found_methods;
-    unsigned allowed; /* union over every node the path reached, for a 405's Allow */
+    const route *first; /* the earliest registered route of every node the path reached: the
+                           one Starlette's Router, trying routes in order, answers a 405 with */
 } match_ctx;
 
-static unsigned with_head(unsigned methods)
-{
-    return methods & (1u << BK_GET) ? methods | (1u << BK_HEAD) : methods;
-}
-
+/* The node's route for `method`: its own, else for HEAD a GET route that answers HEAD too. An
+ * explicit HEAD route wins over the GET wherever each was registered. */
 static const route *route_for(const rnode *n, unsigned method)
 {
     if (method >= BK_METHOD_COUNT)
         return NULL;
     if (n->routes[method])
         return n->routes[method];
-    return method == BK_HEAD ? n->routes[BK_GET] : NULL;
+    const route *get = n->routes[BK_GET];
+    return method == BK_HEAD && get && (get->methods & (1u << BK_HEAD)) ? get : NULL;
 }
 
 static int match_end(match_ctx *c, const rnode *n)
 {
-    if (!n->methods)
+    if (!n->first)
         return 0;
-    c->allowed |= with_head(n->methods);
+    if (!c->first || n->first->seq < c->first->seq)
+        c->first = n->first;
     const route *rt = route_for(n, c->method);
     if (!rt)
         return 0;
     c->found = rt;
-    c->found_methods = with_head(n->methods);
     return 1;
 }
 
@@ -401,7 +414,7 @@ static int match_from(match_ctx *c, const rnode *n, const char *seg, int nparams
         if (match_from(c, n->param, next, nparams + 1))
             return 1;
     }
-    if (n->rest && seg < c->end) {
+    if (n->rest && seg <= c->end) { /* Starlette's path convertor: .*, so "" too */
         capture(c, nparams, seg, (size_t)(c->end - seg));
         return match_end(c, n->rest);
     }
@@ -416,17 +429,19 @@ bk__route_result bk__router_match(const bk__router *r, bk_method method, const c
     m->nparams = 0;
     if (len == 0 || path[0] != '/')
         return BK__ROUTE_NOT_FOUND;
-    match_ctx c = {path + len, (unsigned)method, m, NULL, 0, 0};
+    match_ctx c = {path + len, (unsigned)method, m, NULL, NULL};
     if (match_from(&c, r->root, len > 1 ? path + 1 : NULL, 0)) {
         m->target = &c.found->target;
-        m->allowed = c.found_methods;
+        m->allowed = c.found->methods;
         m->nparams = c.found->nparams;
         for (int i = 0; i < m->nparams; i++)
             m->params[i].name = c.found->names[i];
         return BK__ROUTE_FOUND;
     }
-    m->allowed = c.allowed;
-    return c.allowed ? BK__ROUTE_METHOD_NOT_ALLOWED : BK__ROUTE_NOT_FOUND;
+    if (!c.first)
+        return BK__ROUTE_NOT_FOUND;
+    m->allowed = c.first->methods;
+    return BK__ROUTE_METHOD_NOT_ALLOWED;
 }
 
 const char *bk__method_name(bk_method m)

@@ -1,7 +1,9 @@
 /* Route table: a segment trie, so lookup cost depends on the path's length, not on how many
  * routes are registered. Static segments are matched before a {param} segment, which is matched
  * before a trailing {name:path} catch-all (FastAPI/Starlette match in registration order; a trie
- * gives the specific-before-generic order people expect without scanning every route). */
+ * gives the specific-before-generic order people expect without scanning every route). Where
+ * no route takes the method, registration order does count, as in Starlette: the 405's Allow is
+ * the first registered matching route's methods, not the union of the path's. */
 #ifndef BK_APP_ROUTER_H
 #define BK_APP_ROUTER_H
 
@@ -15,10 +17,13 @@ typedef struct bk__router bk__router;
 typedef struct bk__route_target {
     bk_handler handler;
     void *udata;
-    const char *pattern; /* as registered, owned by the router: for logs and OpenAPI */
-    int blocking;        /* the handler runs on the thread pool */
-    uint64_t timeout_ms; /* the request's deadline (504), 0 for none */
+    const char *pattern;         /* as registered, owned by the router: for logs and OpenAPI */
+    int blocking;                /* the handler runs on the thread pool */
+    uint64_t timeout_ms;         /* the request's deadline (504), 0 for none */
     const struct bk__pathop *op; /* a path operation's declaration (src/app/op.c), or NULL */
+    /* Answers its own method only: FastAPI's APIRoute (a path operation) does not add HEAD to a
+     * GET as Starlette's Route (bk_route) does. */
+    int exact_methods;
 } bk__route_target;
 
 /* One captured path parameter: name from the pattern, value a slice of the matched path. */
@@ -36,7 +41,10 @@ typedef enum bk__route_result {
 
 typedef struct bk__match {
     const bk__route_target *target; /* set when BK__ROUTE_FOUND */
-    unsigned allowed;               /* methods the matched path accepts: bit (1u << bk_method) */
+    /* Bit (1u << bk_method) for each method of a route: the found one's, or for a 405 the first
+     * registered route's among those the path matches (Starlette answers with the first partial
+     * match). A route's methods: its own, and HEAD too for a GET without exact_methods. */
+    unsigned allowed;
     int nparams;
     bk__param params[BK__MAX_PARAMS];
 } bk__match;
@@ -45,15 +53,16 @@ typedef struct bk__match {
 bk__router *bk__router_new(void);
 /* Frees the router and everything it owns. */
 void bk__router_free(bk__router *r);
-/* Adds a route; see bk_route() in brisk.h for the pattern syntax and results. */
+/* Adds a route (a Starlette one: a GET also answers HEAD); see bk_route() in brisk.h for the
+ * pattern syntax and results. Each route is one registration: its order counts for a 405. */
 int bk__router_add(bk__router *r, bk_method method, const char *pattern, bk_handler handler,
                    void *udata);
 /* bk__router_add with every field of the target (its pattern is ignored: the router's copy). */
 int bk__router_add_target(bk__router *r, bk_method method, const char *pattern,
                           const bk__route_target *tmpl);
 /* Looks up `path` (already percent-decoded, `len` bytes, starting with '/') for `method`
- * (BK_METHOD_COUNT for a method brisk has no routes for). HEAD falls back to GET. Parameter
- * values point into `path`. */
+ * (BK_METHOD_COUNT for a method brisk has no routes for). A HEAD with no HEAD route falls back to
+ * a GET route without exact_methods. Parameter values point into `path`. */
 bk__route_result bk__router_match(const bk__router *r, bk_method method, const char *path,
                                   size_t len, bk__match *m);
 /* Appends `pattern` as Starlette's path_format: each "{name:path}" as "{name}" (the path key of

@@ -184,6 +184,7 @@ static void on_grace_over(uv_timer_t *t)
         next = c->next;
         bk__conn_abort(c);
     }
+    bk__app_abort_background(&w->pipeline);
 }
 
 /* Idle keep-alive connections are closed only after the loop has polled their sockets once
@@ -504,6 +505,8 @@ static int worker_init(bk__worker *w)
     w->sched.blocking = &w->blocking;
     w->blocking.on_idle = on_pool_idle;
     w->blocking.idle_arg = w;
+    w->pipeline.on_after_idle = on_pool_idle; /* the same check: is the drain over? */
+    w->pipeline.after_idle_arg = w;
     w->pipeline.sched = &w->sched;
     w->altstack = malloc(ALTSTACK_SIZE);
     if (!w->altstack || bk__coro_thread_init(&w->sched.pool, w->altstack, ALTSTACK_SIZE) != 0)

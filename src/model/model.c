@@ -54,18 +54,48 @@ static int apply_opt(bk__models *ms, const bk_model *m, bk__cfield *cf, const bk
 {
     const bk_field *f = cf->src;
     switch (o->kind) {
-    case BK__O_IN: cf->in = (bk_in)o->i; return 0;
-    case BK__O_GT: cf->gt = bound_of(o); cf->flags |= BK__F_HAS_GT; return 0;
-    case BK__O_GE: cf->ge = bound_of(o); cf->flags |= BK__F_HAS_GE; return 0;
-    case BK__O_LT: cf->lt = bound_of(o); cf->flags |= BK__F_HAS_LT; return 0;
-    case BK__O_LE: cf->le = bound_of(o); cf->flags |= BK__F_HAS_LE; return 0;
-    case BK__O_MULTIPLE_OF: cf->mult = bound_of(o); cf->flags |= BK__F_HAS_MULT; return 0;
-    case BK__O_MIN_LEN: cf->min_len = o->i; return 0;
-    case BK__O_MAX_LEN: cf->max_len = o->i; return 0;
-    case BK__O_PATTERN: cf->pattern = o->p; return 0;
-    case BK__O_DEFAULT: cf->default_json = o->p; cf->flags &= ~BK__F_REQUIRED; return 0;
-    case BK__O_OPTIONAL: cf->flags = (cf->flags & ~BK__F_REQUIRED) | BK__F_NULLABLE; return 0;
-    case BK__O_NULLABLE: cf->flags |= BK__F_NULLABLE; return 0;
+    case BK__O_IN:
+        cf->in = (bk_in)o->i;
+        return 0;
+    case BK__O_GT:
+        cf->gt = bound_of(o);
+        cf->flags |= BK__F_HAS_GT;
+        return 0;
+    case BK__O_GE:
+        cf->ge = bound_of(o);
+        cf->flags |= BK__F_HAS_GE;
+        return 0;
+    case BK__O_LT:
+        cf->lt = bound_of(o);
+        cf->flags |= BK__F_HAS_LT;
+        return 0;
+    case BK__O_LE:
+        cf->le = bound_of(o);
+        cf->flags |= BK__F_HAS_LE;
+        return 0;
+    case BK__O_MULTIPLE_OF:
+        cf->mult = bound_of(o);
+        cf->flags |= BK__F_HAS_MULT;
+        return 0;
+    case BK__O_MIN_LEN:
+        cf->min_len = o->i;
+        return 0;
+    case BK__O_MAX_LEN:
+        cf->max_len = o->i;
+        return 0;
+    case BK__O_PATTERN:
+        cf->pattern = o->p;
+        return 0;
+    case BK__O_DEFAULT:
+        cf->default_json = o->p;
+        cf->flags &= ~BK__F_REQUIRED;
+        return 0;
+    case BK__O_OPTIONAL:
+        cf->flags = (cf->flags & ~BK__F_REQUIRED) | BK__F_NULLABLE;
+        return 0;
+    case BK__O_NULLABLE:
+        cf->flags |= BK__F_NULLABLE;
+        return 0;
     case BK__O_ENUM:
         cf->enums = o->p;
         cf->nenums = count_enums(cf->enums);
@@ -74,13 +104,25 @@ static int apply_opt(bk__models *ms, const bk_model *m, bk__cfield *cf, const bk
     case BK__O_MODEL:
         cf->model = bk__model_compile(ms, o->p);
         return cf->model ? 0 : field_error(m, f, "its nested model does not compile");
-    case BK__O_ALIAS: cf->name = o->p; return 0;
-    case BK__O_TITLE: cf->title = o->p; return 0;
-    case BK__O_DESC: cf->description = o->p; return 0;
-    case BK__O_EXAMPLE: cf->example_json = o->p; return 0;
-    case BK__O_DEPRECATED: cf->flags |= BK__F_DEPRECATED; return 0;
-    case BK__O_FORBID_EXTRA: return 0; /* a model option; ignored on a field */
-    default: return field_error(m, f, "unknown option");
+    case BK__O_ALIAS:
+        cf->name = o->p;
+        return 0;
+    case BK__O_TITLE:
+        cf->title = o->p;
+        return 0;
+    case BK__O_DESC:
+        cf->description = o->p;
+        return 0;
+    case BK__O_EXAMPLE:
+        cf->example_json = o->p;
+        return 0;
+    case BK__O_DEPRECATED:
+        cf->flags |= BK__F_DEPRECATED;
+        return 0;
+    case BK__O_FORBID_EXTRA:
+        return 0; /* a model option; ignored on a field */
+    default:
+        return field_error(m, f, "unknown option");
     }
 }
 
@@ -102,8 +144,9 @@ static int resolve_kind(const bk_model *m, bk__cfield *cf, bk_kind *kind, size_t
             return field_error(m, f, "the member's size is not its model's struct size");
         *kind = BK_K_MODEL;
     } else if (*kind == BK_K_UNKNOWN) {
-        return field_error(m, f, "its C type has no kind: use bool, int64_t, double, bk_str, "
-                                 "bk_uuid, bk_opt_*, or give BK_MODEL_OF / BK_ENUM_OF");
+        return field_error(m, f,
+                           "its C type has no kind: use bool, int64_t, double, bk_str, "
+                           "bk_uuid, bk_opt_*, or give BK_MODEL_OF / BK_ENUM_OF");
     }
     if (*kind == BK_K_INT && size != 1 && size != 2 && size != 4 && size != 8)
         return field_error(m, f, "unsupported integer size");
@@ -120,10 +163,12 @@ static int check_nullable(const bk_model *m, const bk__cfield *cf)
     case BK_K_OPT_BOOL:
     case BK_K_OPT_INT:
     case BK_K_OPT_FLOAT:
-    case BK_K_LIST: return 0;
+    case BK_K_LIST:
+        return 0;
     default:
-        return field_error(m, cf->src, "None needs a member that can hold it (bk_str, bk_opt_int, "
-                                       "bk_opt_float, bk_opt_bool or a list)");
+        return field_error(m, cf->src,
+                           "None needs a member that can hold it (bk_str, bk_opt_int, "
+                           "bk_opt_float, bk_opt_bool or a list)");
     }
 }
 
@@ -173,8 +218,14 @@ static int compile_pattern(const bk_model *m, bk__cfield *cf)
 static int compile_field(bk__models *ms, const bk_model *m, const bk_field *f, int index,
                          bk__cfield *cf)
 {
-    *cf = (bk__cfield){.src = f, .name = f->name, .index = index, .kind = f->kind,
-                       .elem = f->elem, .flags = BK__F_REQUIRED, .min_len = -1, .max_len = -1};
+    *cf = (bk__cfield){.src = f,
+                       .name = f->name,
+                       .index = index,
+                       .kind = f->kind,
+                       .elem = f->elem,
+                       .flags = BK__F_REQUIRED,
+                       .min_len = -1,
+                       .max_len = -1};
     for (const bk_field_opt *o = f->opts; o && o->kind != BK__O_END; o++) {
         int err = apply_opt(ms, m, cf, o);
         if (err)
@@ -194,7 +245,7 @@ static int compile_field(bk__models *ms, const bk_model *m, const bk_field *f, i
         cf->name = cf->owned_name = h;
     }
     cf->name_len = strlen(cf->name);
-    return 0;
+    return bk__field_prerender(cf);
 }
 
 static void free_fields(bk__cmodel *cm)
@@ -202,6 +253,10 @@ static void free_fields(bk__cmodel *cm)
     for (int i = 0; i < cm->nfields; i++) {
         bk__cfield *cf = &cm->fields[i];
         free(cf->owned_name);
+        for (int k = 0; k < BK__PRE_COUNT; k++) {
+            free(cf->pre_msg[k]);
+            free(cf->pre_ctx[k]);
+        }
         bk__pattern_free(cf->re);
         if (cf->default_arena) {
             bk__arena_free(cf->default_arena);
@@ -257,6 +312,9 @@ const bk__cmodel *bk__model_compile(bk__models *ms, const bk_model *m)
     }
     cm->next = ms->head;
     ms->head = cm;
+    char why[256];
+    if (bk__model_check_layout(cm, why, sizeof(why)) == BK_EINVAL)
+        bk__log(BK_LOG_WARNING, "%s", why);
     return cm;
 }
 

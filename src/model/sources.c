@@ -69,7 +69,8 @@ static int decode_query_part(bk__arena *a, const char *s, size_t n, bk__text *ou
         return BK_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         int hi, lo;
-        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+            (lo = hexval(s[i + 2])) >= 0) {
             if (nrun == sizeof(run)) {
                 p = put_replacing(p, run, nrun);
                 nrun = 0;
@@ -205,16 +206,15 @@ static size_t from_headers(bk__sources *src, const char *name, size_t len, bk__t
         const bk__header *h = &req->headers[i];
         if (h->name_len != len || strncasecmp(req->raw.data + h->name_off, name, len) != 0)
             continue;
-        if (found < max && latin1(src->arena, req->raw.data + h->value_off, h->value_len,
-                                  &out[found]) != 0)
+        if (found < max &&
+            latin1(src->arena, req->raw.data + h->value_off, h->value_len, &out[found]) != 0)
             src->oom = 1;
         found++;
     }
     return found;
 }
 
-static size_t from_path(bk__sources *src, const char *name, size_t len, bk__text *out,
-                        size_t max)
+static size_t from_path(bk__sources *src, const char *name, size_t len, bk__text *out, size_t max)
 {
     bk_req *req = src->req;
     for (int i = 0; i < req->nparams; i++) {
@@ -241,8 +241,10 @@ size_t bk__sources_values(bk__sources *src, bk_in in, const char *name, size_t l
                           size_t max)
 {
     switch (in) {
-    case BK_IN_PATH: return from_path(src, name, len, out, max);
-    case BK_IN_HEADER: return from_headers(src, name, len, out, max);
+    case BK_IN_PATH:
+        return from_path(src, name, len, out, max);
+    case BK_IN_HEADER:
+        return from_headers(src, name, len, out, max);
     case BK_IN_QUERY:
         if (!src->have_query && parse_query(src))
             src->oom = 1;
@@ -251,6 +253,7 @@ size_t bk__sources_values(bk__sources *src, bk_in in, const char *name, size_t l
         if (!src->have_cookies && parse_cookies(src))
             src->oom = 1;
         return from_pairs(src->cookies, src->ncookies, name, len, out, max, 1);
-    default: return 0;
+    default:
+        return 0;
     }
 }

@@ -11,6 +11,7 @@
 #include "model/text.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The value being validated: a text (a parameter) or a JSON value. */
@@ -29,17 +30,24 @@ typedef struct vctx {
 static bk__value value_of(const bk__jval *j)
 {
     switch (j->type) {
-    case BK__J_NULL: return (bk__value){.kind = BK__V_NULL};
-    case BK__J_FALSE: return (bk__value){.kind = BK__V_BOOL, .u.b = 0};
-    case BK__J_TRUE: return (bk__value){.kind = BK__V_BOOL, .u.b = 1};
+    case BK__J_NULL:
+        return (bk__value){.kind = BK__V_NULL};
+    case BK__J_FALSE:
+        return (bk__value){.kind = BK__V_BOOL, .u.b = 0};
+    case BK__J_TRUE:
+        return (bk__value){.kind = BK__V_BOOL, .u.b = 1};
     case BK__J_INT:
         if (j->big)
             return (bk__value){.kind = BK__V_BIGINT, .u.str = {j->text, j->text_len}};
         return (bk__value){.kind = BK__V_INT, .u.i = j->i};
-    case BK__J_FLOAT: return (bk__value){.kind = BK__V_FLOAT, .u.f = j->f};
-    case BK__J_STRING: return (bk__value){.kind = BK__V_STR, .u.str = {j->s, j->len}};
-    case BK__J_ARRAY: return (bk__value){.kind = BK__V_LIST};
-    default: return (bk__value){.kind = BK__V_OBJECT};
+    case BK__J_FLOAT:
+        return (bk__value){.kind = BK__V_FLOAT, .u.f = j->f};
+    case BK__J_STRING:
+        return (bk__value){.kind = BK__V_STR, .u.str = {j->s, j->len}};
+    case BK__J_ARRAY:
+        return (bk__value){.kind = BK__V_LIST};
+    default:
+        return (bk__value){.kind = BK__V_OBJECT};
     }
 }
 
@@ -49,6 +57,19 @@ static void fail(vctx *c, bk__etype t, const bk__loc *loc, val v, const bk__ctx 
         bk__verrs_add(c->errs, t, loc, BK__INPUT_JSON, NULL, 0, v.j, ctx);
     else
         bk__verrs_add(c->errs, t, loc, BK__INPUT_TEXT, v.s, v.n, NULL, ctx);
+}
+
+/* fail() for an error whose msg and ctx were rendered at registration. */
+static void fail_field(vctx *c, const bk__cfield *f, bk__etype t, const bk__loc *loc, val v,
+                       const bk__ctx *ctx)
+{
+    int before = c->errs->count;
+    fail(c, t, loc, v, ctx);
+    int slot = bk__pre_slot_of(t);
+    if (c->errs->count > before && slot < BK__PRE_COUNT && f->pre_msg[slot]) {
+        c->errs->last->msg_json = f->pre_msg[slot];
+        c->errs->last->ctx_json = f->pre_ctx[slot];
+    }
 }
 
 static bk__ctx ctx_bound(const bk__cfield *f, bk__bound b)
@@ -78,7 +99,7 @@ static int check_number(vctx *c, const bk__cfield *f, const bk__loc *loc, val v,
         int ok = m == 0 || (is_int ? (int64_t)x % (int64_t)m == 0 : bk__float_multiple_of(x, m));
         if (!ok) {
             bk__ctx ctx = ctx_bound(f, f->mult);
-            fail(c, BK__E_MULTIPLE_OF, loc, v, &ctx);
+            fail_field(c, f, BK__E_MULTIPLE_OF, loc, v, &ctx);
             return -1;
         }
     }
@@ -107,7 +128,7 @@ static int check_number(vctx *c, const bk__cfield *f, const bk__loc *loc, val v,
             ok = bounds[i].strict ? x > lim : x >= lim;
         if (!ok) {
             bk__ctx ctx = ctx_bound(f, *b[i]);
-            fail(c, bounds[i].type, loc, v, &ctx);
+            fail_field(c, f, bounds[i].type, loc, v, &ctx);
             return -1;
         }
     }
@@ -117,10 +138,18 @@ static int check_number(vctx *c, const bk__cfield *f, const bk__loc *loc, val v,
 static void store_int(void *dst, size_t size, int64_t x)
 {
     switch (size) {
-    case 1: *(int8_t *)dst = (int8_t)x; break;
-    case 2: *(int16_t *)dst = (int16_t)x; break;
-    case 4: *(int32_t *)dst = (int32_t)x; break;
-    default: memcpy(dst, &x, sizeof(x)); break;
+    case 1:
+        *(int8_t *)dst = (int8_t)x;
+        break;
+    case 2:
+        *(int16_t *)dst = (int16_t)x;
+        break;
+    case 4:
+        *(int32_t *)dst = (int32_t)x;
+        break;
+    default:
+        memcpy(dst, &x, sizeof(x));
+        break;
     }
 }
 
@@ -138,8 +167,8 @@ static int validate_int(vctx *c, const bk__cfield *f, const bk__loc *loc, val v,
 {
     bk__int bi = {0};
     bk__value jv;
-    bk__etype t = v.j ? (jv = value_of(v.j), bk__int_from_value(&jv, &bi))
-                      : bk__int_from_text(v.s, v.n, &bi);
+    bk__etype t =
+        v.j ? (jv = value_of(v.j), bk__int_from_value(&jv, &bi)) : bk__int_from_text(v.s, v.n, &bi);
     int64_t x = bi.value;
     int overflow = bi.overflow;
     if (t != BK__E_NONE) {
@@ -148,11 +177,12 @@ static int validate_int(vctx *c, const bk__cfield *f, const bk__loc *loc, val v,
     }
     if (check_number(c, f, loc, v, (double)x, overflow))
         return -1;
-    if (overflow || !fits(x, size)) {
-        /* Past what the member holds (pydantic's ints are unbounded): brisk's documented
-         * answer is int_parsing_size. */
-        fail(c, BK__E_INT_PARSING_SIZE, loc, v, NULL);
-        return -1;
+    /* pydantic's ints are unbounded: a value past what the member holds that passed the
+     * field's bounds is valid, and stored saturated (documented with BK_FIELD in brisk.h), so
+     * ?skip=10**20 behaves as pydantic's does wherever the exact value does not matter. */
+    if (!fits(x, size)) {
+        int64_t lim = (int64_t)1 << (size * 8 - 1);
+        x = x < 0 ? -lim : lim - 1;
     }
     store_int(dst, size, x);
     return 0;
@@ -178,8 +208,8 @@ static int validate_bool(vctx *c, const bk__loc *loc, val v, bool *dst)
 {
     int b = 0;
     bk__value jv;
-    bk__etype t = v.j ? (jv = value_of(v.j), bk__bool_from_value(&jv, &b))
-                      : bk__bool_from_text(v.s, v.n, &b);
+    bk__etype t =
+        v.j ? (jv = value_of(v.j), bk__bool_from_value(&jv, &b)) : bk__bool_from_text(v.s, v.n, &b);
     if (t != BK__E_NONE) {
         fail(c, t, loc, v, NULL);
         return -1;
@@ -200,6 +230,10 @@ static int string_of(vctx *c, const bk__loc *loc, val v, const char **s, size_t 
         fail(c, BK__E_STRING_TYPE, loc, v, NULL);
         return -1;
     }
+    if (v.j->surrogate) { /* a lone surrogate: pydantic cannot make a Rust string of it */
+        fail(c, BK__E_STRING_UNICODE, loc, v, NULL);
+        return -1;
+    }
     *s = v.j->s;
     *n = v.j->len;
     return 0;
@@ -215,18 +249,18 @@ static int validate_str(vctx *c, const bk__cfield *f, const bk__loc *loc, val v,
         size_t chars = bk__utf8_length(s, n);
         if (f->min_len >= 0 && chars < (size_t)f->min_len) {
             bk__ctx ctx = {.length = f->min_len};
-            fail(c, BK__E_STRING_TOO_SHORT, loc, v, &ctx);
+            fail_field(c, f, BK__E_STRING_TOO_SHORT, loc, v, &ctx);
             return -1;
         }
         if (f->max_len >= 0 && chars > (size_t)f->max_len) {
             bk__ctx ctx = {.length = f->max_len};
-            fail(c, BK__E_STRING_TOO_LONG, loc, v, &ctx);
+            fail_field(c, f, BK__E_STRING_TOO_LONG, loc, v, &ctx);
             return -1;
         }
     }
     if (f->re && bk__pattern_search(f->re, s, n) != 1) {
         bk__ctx ctx = {.text = f->pattern, .text_len = strlen(f->pattern)};
-        fail(c, BK__E_STRING_PATTERN_MISMATCH, loc, v, &ctx);
+        fail_field(c, f, BK__E_STRING_PATTERN_MISMATCH, loc, v, &ctx);
         return -1;
     }
     *dst = (bk_str){s, n};
@@ -260,14 +294,14 @@ static int validate_uuid(vctx *c, const bk__loc *loc, val v, bk_uuid *dst)
 }
 
 /* "'a', 'b' or 'c'": pydantic's list of an enum's values, in its ctx and message. */
-static const char *enum_expected(vctx *c, const bk__cfield *f)
+static char *enum_expected(bk__arena *a, const bk__cfield *f)
 {
     size_t need = 1;
     for (size_t i = 0; i < f->nenums; i++)
         need += strlen(f->enums[i].name) + 6;
-    char *out = bk__arena_alloc(c->arena, need), *p = out;
+    char *out = bk__arena_alloc(a, need), *p = out;
     if (!out)
-        return "";
+        return NULL;
     for (size_t i = 0; i < f->nenums; i++) {
         const char *sep = i == 0 ? "" : i + 1 == f->nenums ? " or " : ", ";
         p += strlen(strcpy(p, sep));
@@ -293,8 +327,12 @@ static int validate_enum(vctx *c, const bk__cfield *f, const bk__loc *loc, val v
             return 0;
         }
     }
-    const char *expected = enum_expected(c, f);
-    bk__ctx ctx = {.text = expected, .text_len = strlen(expected)};
+    if (f->pre_msg[BK__PRE_ENUM]) { /* the usual case: rendered at registration */
+        fail_field(c, f, BK__E_ENUM, loc, v, NULL);
+        return -1;
+    }
+    const char *expected = enum_expected(c->arena, f);
+    bk__ctx ctx = {.text = expected ? expected : "", .text_len = expected ? strlen(expected) : 0};
     fail(c, BK__E_ENUM, loc, v, &ctx);
     return -1;
 }
@@ -305,9 +343,9 @@ static int validate_value(vctx *c, const bk__cfield *f, bk_kind kind, size_t siz
 static int validate_nested(vctx *c, const bk__cfield *f, const bk__loc *loc, val v, void *dst)
 {
     if (!v.j || v.j->type != BK__J_OBJECT) {
-        const char *title = f->model->src->title ? f->model->src->title : "";
-        bk__ctx ctx = {.text = title, .text_len = strlen(title)};
-        fail(c, BK__E_MODEL_TYPE, loc, v, &ctx);
+        /* FastAPI validates with from_attributes=True, so a nested model refuses a non-object
+         * as the body itself does: model_attributes_type, not pydantic's plain model_type. */
+        fail(c, BK__E_MODEL_ATTRIBUTES_TYPE, loc, v, NULL);
         return -1;
     }
     int before = c->errs->count;
@@ -387,7 +425,8 @@ static bk__etype null_error(const bk__cfield *f, bk_kind kind)
     case BK_K_STR: return BK__E_STRING_TYPE;
     case BK_K_UUID: return BK__E_UUID_TYPE;
     case BK_K_ENUM: return BK__E_ENUM;
-    case BK_K_MODEL: return BK__E_MODEL_TYPE;
+    case BK_K_MODEL:
+        return BK__E_MODEL_ATTRIBUTES_TYPE;
     case BK_K_LIST: return BK__E_LIST_TYPE;
     default: (void)f; return BK__E_INT_TYPE;
     }
@@ -411,13 +450,20 @@ static int validate_value(vctx *c, const bk__cfield *f, bk_kind kind, size_t siz
         return -1;
     }
     switch (kind) {
-    case BK_K_BOOL: return validate_bool(c, loc, v, dst);
-    case BK_K_INT: return validate_int(c, f, loc, v, size, dst);
-    case BK_K_FLOAT: return validate_float(c, f, loc, v, dst);
-    case BK_K_STR: return validate_str(c, f, loc, v, dst);
-    case BK_K_UUID: return validate_uuid(c, loc, v, dst);
-    case BK_K_ENUM: return validate_enum(c, f, loc, v, dst);
-    case BK_K_MODEL: return validate_nested(c, f, loc, v, dst);
+    case BK_K_BOOL:
+        return validate_bool(c, loc, v, dst);
+    case BK_K_INT:
+        return validate_int(c, f, loc, v, size, dst);
+    case BK_K_FLOAT:
+        return validate_float(c, f, loc, v, dst);
+    case BK_K_STR:
+        return validate_str(c, f, loc, v, dst);
+    case BK_K_UUID:
+        return validate_uuid(c, loc, v, dst);
+    case BK_K_ENUM:
+        return validate_enum(c, f, loc, v, dst);
+    case BK_K_MODEL:
+        return validate_nested(c, f, loc, v, dst);
     case BK_K_OPT_BOOL: {
         bk_opt_bool *o = dst;
         o->has = validate_bool(c, loc, v, &o->v) == 0;
@@ -439,7 +485,8 @@ static int validate_value(vctx *c, const bk__cfield *f, bk_kind kind, size_t siz
             return -1;
         }
         return validate_json_list(c, f, loc, v, dst);
-    default: return -1;
+    default:
+        return -1;
     }
 }
 
@@ -492,8 +539,8 @@ void bk__validate_model(bk__arena *a, const bk__cmodel *m, const bk__jval *value
     }
 }
 
-void bk__validate_body_fields(bk__arena *a, const bk__cmodel *m, const bk__jval *value,
-                              void *out, bk__verrs *errs)
+void bk__validate_body_fields(bk__arena *a, const bk__cmodel *m, const bk__jval *value, void *out,
+                              bk__verrs *errs)
 {
     vctx c = {a, errs};
     bk__loc body = {.key = "body", .key_len = 4};
@@ -503,9 +550,8 @@ void bk__validate_body_fields(bk__arena *a, const bk__cmodel *m, const bk__jval 
             continue;
         bk__loc at = {.key = f->name, .key_len = f->name_len, .up = &body};
         void *dst = (char *)out + f->src->offset;
-        const bk__jval *v = value && value->type == BK__J_OBJECT
-                                ? bk__json_get(value, f->name, f->name_len)
-                                : NULL;
+        const bk__jval *v =
+            value && value->type == BK__J_OBJECT ? bk__json_get(value, f->name, f->name_len) : NULL;
         /* FastAPI reads an embedded field with body.get(): absent and null are both None, and
          * a required None is `missing` with input null. */
         if (!v || v->type == BK__J_NULL) {
@@ -526,26 +572,40 @@ void bk__validate_raw_body(const bk__loc *loc, const char *text, size_t len, bk_
 static const char *in_name(bk_in in)
 {
     switch (in) {
-    case BK_IN_PATH: return "path";
-    case BK_IN_QUERY: return "query";
-    case BK_IN_HEADER: return "header";
-    case BK_IN_COOKIE: return "cookie";
-    default: return "body";
+    case BK_IN_PATH:
+        return "path";
+    case BK_IN_QUERY:
+        return "query";
+    case BK_IN_HEADER:
+        return "header";
+    case BK_IN_COOKIE:
+        return "cookie";
+    default:
+        return "body";
     }
 }
 
-/* The first value of parameter `f`; 0 when it has none. */
-static int first_value(bk__sources *src, const bk__cfield *f, val *out)
+/* The value of scalar parameter `f`, as Starlette's multi-dicts give it: the last of a repeated
+ * query parameter (QueryParams.get), the first of a repeated header (Headers.get); a cookie's
+ * duplicates are already merged, the last winning. 0 when it has none. */
+static int scalar_value(vctx *c, bk__sources *src, const bk__cfield *f, val *out)
 {
-    bk__text t;
-    if (bk__sources_values(src, f->in, f->name, f->name_len, &t, 1) == 0)
+    bk__text one, *all = &one;
+    size_t n = f->in == BK_IN_QUERY ? bk__sources_count(src, f->in, f->name, f->name_len) : 1;
+    if (n > 1 && !(all = bk__arena_alloc(c->arena, n * sizeof(*all)))) {
+        c->errs->oom = 1;
         return 0;
-    *out = (val){.s = t.s, .n = t.n};
+    }
+    size_t found = bk__sources_values(src, f->in, f->name, f->name_len, all, n);
+    if (found == 0)
+        return 0;
+    const bk__text *t = &all[(found < n ? found : n) - 1];
+    *out = (val){.s = t->s, .n = t->n};
     return 1;
 }
 
-static void validate_param_list(vctx *c, bk__sources *src, const bk__cfield *f,
-                                const bk__loc *loc, void *dst)
+static void validate_param_list(vctx *c, bk__sources *src, const bk__cfield *f, const bk__loc *loc,
+                                void *dst)
 {
     size_t n = bk__sources_count(src, f->in, f->name, f->name_len);
     if (n == 0) {
@@ -589,11 +649,115 @@ void bk__validate_params(bk__sources *src, const bk__cmodel *m, bk_in in, void *
             continue;
         }
         val v = {0};
-        if (!first_value(src, f, &v)) {
+        if (!scalar_value(&c, src, f, &v)) {
             apply_missing(&c, f, &at, dst, BK__INPUT_NONE, NULL);
             continue;
         }
         mark_set(m, out, f->index);
         validate_value(&c, f, f->kind, f->src->size, &at, v, dst);
     }
+}
+
+/* ---- errors rendered at registration ---------------------------------------------------- */
+
+int bk__pre_slot_of(int t)
+{
+    switch (t) {
+    case BK__E_GREATER_THAN:
+        return BK__PRE_GT;
+    case BK__E_GREATER_THAN_EQUAL:
+        return BK__PRE_GE;
+    case BK__E_LESS_THAN:
+        return BK__PRE_LT;
+    case BK__E_LESS_THAN_EQUAL:
+        return BK__PRE_LE;
+    case BK__E_MULTIPLE_OF:
+        return BK__PRE_MULT;
+    case BK__E_STRING_TOO_SHORT:
+        return BK__PRE_MIN_LEN;
+    case BK__E_STRING_TOO_LONG:
+        return BK__PRE_MAX_LEN;
+    case BK__E_STRING_PATTERN_MISMATCH:
+        return BK__PRE_PATTERN;
+    case BK__E_ENUM:
+        return BK__PRE_ENUM;
+    default:
+        return BK__PRE_COUNT;
+    }
+}
+
+/* A NUL-terminated copy of what `j` wrote. */
+static char *take(bk_buf *b)
+{
+    char *s = malloc(b->len + 1);
+    if (s) {
+        memcpy(s, b->data, b->len);
+        s[b->len] = '\0';
+    }
+    b->len = 0;
+    return s;
+}
+
+/* Renders error type `t` of `f` with `ctx` into its slot. */
+static int prerender(bk__cfield *f, bk__etype t, const bk__ctx *ctx)
+{
+    int slot = bk__pre_slot_of(t);
+    bk_buf msg = {0}, out = {0};
+    bk_json j;
+    int err = bk__msg_render(&msg, t, ctx);
+    if (!err) {
+        bk_json_init(&j, &out);
+        bk_json_string_len(&j, msg.data, msg.len);
+        err = bk_json_error(&j);
+    }
+    if (!err && (f->pre_msg[slot] = take(&out))) {
+        bk_json_init(&j, &out);
+        bk__ctx_write_json(&j, t, ctx);
+        err = bk_json_error(&j);
+        if (!err && !(f->pre_ctx[slot] = take(&out)))
+            err = BK_ENOMEM;
+    } else if (!err) {
+        err = BK_ENOMEM;
+    }
+    bk_buf_free(&msg);
+    bk_buf_free(&out);
+    return err;
+}
+
+int bk__field_prerender(bk__cfield *f)
+{
+    static const struct {
+        unsigned flag;
+        bk__etype type;
+    } bounds[] = {{BK__F_HAS_GT, BK__E_GREATER_THAN},
+                  {BK__F_HAS_GE, BK__E_GREATER_THAN_EQUAL},
+                  {BK__F_HAS_LT, BK__E_LESS_THAN},
+                  {BK__F_HAS_LE, BK__E_LESS_THAN_EQUAL},
+                  {BK__F_HAS_MULT, BK__E_MULTIPLE_OF}};
+    const bk__bound *b[] = {&f->gt, &f->ge, &f->lt, &f->le, &f->mult};
+    int err = 0;
+    for (int i = 0; i < 5 && !err; i++) {
+        if (f->flags & bounds[i].flag) {
+            bk__ctx ctx = ctx_bound(f, *b[i]);
+            err = prerender(f, bounds[i].type, &ctx);
+        }
+    }
+    int is_str = f->kind == BK_K_STR || (f->kind == BK_K_LIST && f->elem == BK_K_STR);
+    if (!err && is_str && f->min_len >= 0)
+        err = prerender(f, BK__E_STRING_TOO_SHORT, &(bk__ctx){.length = f->min_len});
+    if (!err && is_str && f->max_len >= 0)
+        err = prerender(f, BK__E_STRING_TOO_LONG, &(bk__ctx){.length = f->max_len});
+    if (!err && f->pattern)
+        err = prerender(f, BK__E_STRING_PATTERN_MISMATCH,
+                        &(bk__ctx){.text = f->pattern, .text_len = strlen(f->pattern)});
+    if (!err && f->nenums) {
+        bk__arena a;
+        bk__arena_init(&a, NULL, 0, 0);
+        const char *expected = enum_expected(&a, f);
+        err = expected ? prerender(f, BK__E_ENUM,
+                                   &(bk__ctx){.text = expected, .text_len = strlen(expected)})
+                       : BK_ENOMEM;
+        bk__arena_free(&a);
+    }
+    return err;
 }

@@ -35,7 +35,8 @@ typedef struct bk__sources {
  * returns how many there are in all (0: absent). */
 size_t bk__sources_values(bk__sources *src, bk_in in, const char *name, size_t len, bk__text *out,
                           size_t max);
-#define bk__sources_count(src, in, name, len) bk__sources_values((src), (in), (name), (len), NULL, 0)
+#define bk__sources_count(src, in, name, len)                                                      \
+    bk__sources_values((src), (in), (name), (len), NULL, 0)
 
 /* Validates the fields of `m` read from location `in` (path, query, header or cookie) into
  * `out` (a zeroed struct of m's size); errors join `errs`. */
@@ -46,8 +47,8 @@ void bk__validate_model(bk__arena *a, const bk__cmodel *m, const bk__jval *value
                         const bk__loc *loc, void *out, bk__verrs *errs);
 /* Validates the embedded body fields (BK_FROM_BODY) of `m` from the body object `value` (NULL:
  * no body) into `out`. */
-void bk__validate_body_fields(bk__arena *a, const bk__cmodel *m, const bk__jval *value,
-                              void *out, bk__verrs *errs);
+void bk__validate_body_fields(bk__arena *a, const bk__cmodel *m, const bk__jval *value, void *out,
+                              bk__verrs *errs);
 /* Stores a text that is not JSON as the body's input for a model_attributes_type error. */
 void bk__validate_raw_body(const bk__loc *loc, const char *text, size_t len, bk__verrs *errs);
 

@@ -1,7 +1,10 @@
 /* Collecting validation errors and writing FastAPI's 422 body. See verror.h. */
 #include "model/verror.h"
 #include "model/json_parse.h"
+#include "util/json.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void bk__verrs_init(bk__verrs *e, bk__arena *a)
@@ -29,19 +32,6 @@ static bk__loc *copy_loc(bk__arena *a, const bk__loc *l, int n)
     return out;
 }
 
-/* The error's msg, rendered into arena memory. */
-static const char *render_msg(bk__arena *a, bk__etype type, const bk__ctx *ctx)
-{
-    bk_buf b = {0};
-    char *out = NULL;
-    if (bk__msg_render(&b, type, ctx) == 0 && (out = bk__arena_alloc(a, b.len + 1))) {
-        memcpy(out, b.data, b.len);
-        out[b.len] = '\0';
-    }
-    bk_buf_free(&b);
-    return out;
-}
-
 void bk__verrs_add(bk__verrs *e, bk__etype type, const bk__loc *loc, bk__input_kind ik,
                    const char *text, size_t text_len, const bk__jval *json, const bk__ctx *ctx)
 {
@@ -58,13 +48,12 @@ void bk__verrs_add(bk__verrs *e, bk__etype type, const bk__loc *loc, bk__input_k
     v->text_len = text_len;
     v->json = json;
     v->ctx = ctx ? *ctx : (bk__ctx){0};
-    if (!(v->msg = render_msg(e->arena, type, &v->ctx))) {
-        e->oom = 1;
-        return;
-    }
+    v->msg = NULL; /* rendered when written, into one scratch buffer for the whole list */
+    v->msg_json = v->ctx_json = NULL;
     v->next = NULL;
     *e->tail = v;
     e->tail = &v->next;
+    e->last = v;
     e->count++;
 }
 
@@ -80,71 +69,199 @@ static void write_loc(bk_json *j, const bk__verr *v)
     bk_json_array_end(j);
 }
 
-static void write_input(bk_json *j, const bk__verr *v)
+/* ---- echoing the input ------------------------------------------------------------------ */
+
+/* One open container of the value being echoed, and the next of its items to write. */
+typedef struct frame {
+    const bk__jval *v;
+    uint32_t next;
+} frame;
+
+/* The open containers: a body nests up to BK__JSON_MAX_DEPTH levels, far past bk_json's 63 and
+ * deeper than a handler's 64 KiB stack should recurse, so the echo is a loop over a heap stack. */
+typedef struct walk {
+    frame *st;
+    size_t n, cap;
+} walk;
+
+static int push(walk *w, const bk__jval *v)
+{
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 16;
+        frame *st = realloc(w->st, cap * sizeof(*st));
+        if (!st)
+            return BK_ENOMEM;
+        w->st = st;
+        w->cap = cap;
+    }
+    w->st[w->n++] = (frame){v, 0};
+    return 0;
+}
+
+/* A scalar as bk_json writes it (floats as Python's repr), appended to `out`. */
+static int put_scalar(bk_buf *out, const bk__jval *v)
+{
+    if (v->type == BK__J_STRING)
+        return bk_json_escape(out, v->s, v->len);
+    if (v->type == BK__J_INT && v->big)
+        return bk_buf_append(out, v->text, v->text_len);
+    bk_json j;
+    bk_json_init(&j, out);
+    switch (v->type) {
+    case BK__J_NULL:
+        bk_json_null(&j);
+        break;
+    case BK__J_FALSE:
+        bk_json_bool(&j, 0);
+        break;
+    case BK__J_TRUE:
+        bk_json_bool(&j, 1);
+        break;
+    case BK__J_INT:
+        bk_json_int(&j, v->i);
+        break;
+    default:
+        bk_json_double(&j, v->f);
+        break;
+    }
+    return j.error;
+}
+
+/* What Starlette cannot render: json.dumps(allow_nan=False) refuses NaN and the infinities,
+ * and encoding the text as UTF-8 refuses a lone surrogate. */
+static int unencodable(const bk__jval *v)
+{
+    return (v->type == BK__J_FLOAT && !isfinite(v->f)) || (v->type == BK__J_STRING && v->surrogate);
+}
+
+/* The next value to write after the one just written: closes the containers it finished, then
+ * writes the separator (and the key) before the next item. NULL when the echo is done. */
+static const bk__jval *step(walk *w, bk_buf *out, int *rc)
+{
+    while (w->n) {
+        frame *top = &w->st[w->n - 1];
+        int obj = top->v->type == BK__J_OBJECT;
+        if (top->next == top->v->len) {
+            w->n--;
+            if ((*rc = bk_buf_append(out, obj ? "}" : "]", 1)) != 0)
+                return NULL;
+            continue;
+        }
+        uint32_t i = top->next++;
+        if (i && (*rc = bk_buf_append(out, ",", 1)) != 0)
+            return NULL;
+        if (!obj)
+            return &top->v->items[i];
+        const bk__jmember *m = &top->v->members[i];
+        if (m->key_surrogate)
+            *rc = 1;
+        else if ((*rc = bk_json_escape(out, m->key, m->key_len)) == 0)
+            *rc = bk_buf_append(out, ":", 1);
+        return *rc ? NULL : &m->value;
+    }
+    return NULL;
+}
+
+/* Writes `root` to `out` as json.dumps(separators=(",", ":"), ensure_ascii=False) writes what
+ * json.loads made of it. Returns 0; 1 when it holds an unencodable value (`out` then holds part
+ * of it); BK_ENOMEM. */
+static int echo_value(bk_buf *out, const bk__jval *root)
+{
+    walk w = {0};
+    int rc = 0;
+    for (const bk__jval *v = root; v && rc == 0; v = rc ? NULL : step(&w, out, &rc)) {
+        if (unencodable(v))
+            rc = 1;
+        else if (v->type != BK__J_ARRAY && v->type != BK__J_OBJECT)
+            rc = put_scalar(out, v);
+        else if ((rc = bk_buf_append(out, v->type == BK__J_ARRAY ? "[" : "{", 1)) == 0)
+            rc = push(&w, v);
+    }
+    free(w.st);
+    return rc;
+}
+
+static int write_input(bk_json *j, bk_buf *scratch, const bk__verr *v)
 {
     switch (v->input_kind) {
-    case BK__INPUT_TEXT: bk_json_string_len(j, v->text, v->text_len); break;
-    case BK__INPUT_JSON: bk__jval_write(j, v->json); break;
+    case BK__INPUT_TEXT:
+        bk_json_string_len(j, v->text, v->text_len);
+        return 0;
+    case BK__INPUT_JSON: {
+        scratch->len = 0;
+        int rc = echo_value(scratch, v->json);
+        if (rc == 0)
+            bk_json_raw(j, scratch->data, scratch->len);
+        return rc;
+    }
     case BK__INPUT_EMPTY_OBJECT:
         bk_json_object_begin(j);
         bk_json_object_end(j);
-        break;
-    default: bk_json_null(j); break;
+        return 0;
+    default:
+        bk_json_null(j);
+        return 0;
     }
 }
 
-void bk__verrs_write(const bk__verrs *e, bk_json *j)
+/* Writes the error's msg: its own, rendered at registration, its template when it has no
+ * placeholder, or rendered from its type and ctx into `scratch`. */
+static void write_msg(bk_json *j, const bk__verr *v, bk_buf *scratch)
 {
-    bk_json_object_begin(j);
-    bk_json_key(j, "detail");
+    if (v->msg_json) {
+        bk_json_raw(j, v->msg_json, strlen(v->msg_json));
+        return;
+    }
+    if (v->msg || !bk__etype_has_ctx(v->type)) {
+        bk_json_string(j, v->msg ? v->msg : bk__etype_template(v->type));
+        return;
+    }
+    scratch->len = 0;
+    if (bk__msg_render(scratch, v->type, &v->ctx) != 0) {
+        bk_json_string(j, ""); /* out of memory: the writer's error follows */
+        return;
+    }
+    bk_json_string_len(j, scratch->data, scratch->len);
+}
+
+int bk__verrs_write_list(const bk__verrs *e, bk_json *j)
+{
+#define KEY(j, k) bk__json_plain_key((j), (k), sizeof(k) - 1) /* brisk's own keys: plain */
+    bk_buf scratch = {0};
+    int rc = 0;
     bk_json_array_begin(j);
-    for (const bk__verr *v = e->head; v; v = v->next) {
+    for (const bk__verr *v = e->head; v && !rc; v = v->next) {
+        const char *type = bk__etype_name(v->type); /* pydantic's names: plain ASCII */
         bk_json_object_begin(j);
-        bk_json_key(j, "type");
-        bk_json_string(j, bk__etype_name(v->type));
-        bk_json_key(j, "loc");
+        KEY(j, "type");
+        bk__json_plain_string(j, type, strlen(type));
+        KEY(j, "loc");
         write_loc(j, v);
-        bk_json_key(j, "msg");
-        bk_json_string(j, v->msg);
-        bk_json_key(j, "input");
-        write_input(j, v);
+        KEY(j, "msg");
+        write_msg(j, v, &scratch);
+        KEY(j, "input");
+        rc = write_input(j, &scratch, v);
         if (bk__etype_has_ctx(v->type)) {
-            bk_json_key(j, "ctx");
-            bk__ctx_write_json(j, v->type, &v->ctx);
+            KEY(j, "ctx");
+            if (v->ctx_json)
+                bk_json_raw(j, v->ctx_json, strlen(v->ctx_json));
+            else
+                bk__ctx_write_json(j, v->type, &v->ctx);
         }
         bk_json_object_end(j);
     }
     bk_json_array_end(j);
-    bk_json_object_end(j);
+    bk_buf_free(&scratch);
+    return rc;
+#undef KEY
 }
 
-void bk__jval_write(bk_json *j, const bk__jval *v)
+int bk__verrs_write(const bk__verrs *e, bk_json *j)
 {
-    switch (v->type) {
-    case BK__J_NULL: bk_json_null(j); return;
-    case BK__J_FALSE: bk_json_bool(j, 0); return;
-    case BK__J_TRUE: bk_json_bool(j, 1); return;
-    case BK__J_INT:
-        if (v->big)
-            bk_json_raw(j, v->text, v->text_len);
-        else
-            bk_json_int(j, v->i);
-        return;
-    case BK__J_FLOAT: bk_json_double(j, v->f); return;
-    case BK__J_STRING: bk_json_string_len(j, v->s, v->len); return;
-    case BK__J_ARRAY:
-        bk_json_array_begin(j);
-        for (uint32_t i = 0; i < v->len; i++)
-            bk__jval_write(j, &v->items[i]);
-        bk_json_array_end(j);
-        return;
-    case BK__J_OBJECT:
-        bk_json_object_begin(j);
-        for (uint32_t i = 0; i < v->len; i++) {
-            bk_json_key(j, v->members[i].key); /* keys are NUL-terminated */
-            bk__jval_write(j, &v->members[i].value);
-        }
+    bk_json_object_begin(j);
+    bk__json_plain_key(j, "detail", 6);
+    int rc = bk__verrs_write_list(e, j);
+    if (rc == 0)
         bk_json_object_end(j);
-        return;
-    }
+    return rc;
 }

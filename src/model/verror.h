@@ -35,13 +35,14 @@ typedef struct bk__verr {
     size_t text_len;
     const bk__jval *json;
     bk__ctx ctx; /* read as bk__ctx_write_json reads it */
-    const char *msg; /* rendered when added */
+    const char *msg; /* NULL: rendered from type and ctx when written */
+    const char *msg_json, *ctx_json; /* rendered at registration (bk__cfield.pre_*), or NULL */
     struct bk__verr *next;
 } bk__verr;
 
 typedef struct bk__verrs {
     bk__arena *arena;
-    bk__verr *head, **tail;
+    bk__verr *head, **tail, *last;
     int count;
     int oom;
 } bk__verrs;
@@ -51,9 +52,12 @@ void bk__verrs_init(bk__verrs *e, bk__arena *a);
  * out-of-memory the list remembers it (oom) and the request answers 503. */
 void bk__verrs_add(bk__verrs *e, bk__etype type, const bk__loc *loc, bk__input_kind ik,
                    const char *text, size_t text_len, const bk__jval *json, const bk__ctx *ctx);
-/* Writes the 422 body. */
-void bk__verrs_write(const bk__verrs *e, bk_json *j);
-/* Writes a JSON value of the body back as Python's json.dumps would (the "input" echo). */
-void bk__jval_write(bk_json *j, const bk__jval *v);
+/* Writes the 422 body, each "input" of the body echoed as Python's json.dumps writes it. Returns
+ * 0; 1 when an input holds what Starlette cannot render (NaN or an infinity, refused by
+ * json.dumps(allow_nan=False); a lone surrogate, refused by UTF-8): FastAPI then answers 500
+ * instead, and so must the caller; BK_ENOMEM. `j` is unfinished unless it returned 0. */
+int bk__verrs_write(const bk__verrs *e, bk_json *j);
+/* Writes the errors list alone (FastAPI's exc.errors()), with the same results. */
+int bk__verrs_write_list(const bk__verrs *e, bk_json *j);
 
 #endif

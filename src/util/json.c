@@ -2,6 +2,7 @@
  * ensure_ascii=False) writes it, plus \u007f, \u2028 and \u2029 escaped so the output can be
  * embedded in HTML <script> and JavaScript source too. */
 #include "brisk.h"
+#include "util/json.h"
 
 #include <float.h>
 #include <math.h>
@@ -567,6 +568,34 @@ void bk_json_bool(bk_json *j, int v)
 void bk_json_null(bk_json *j)
 {
     write_value(j, "null", 4);
+}
+
+/* The quoted text of a plain key or string (util/json.h). */
+static int put_quoted(bk_json *j, const char *s, size_t len)
+{
+    return put_byte(j, '"') || put(j, s, len) || put_byte(j, '"');
+}
+
+void bk__json_plain_key(bk_json *j, const char *key, size_t len)
+{
+    if (!j || j->error)
+        return;
+    uint8_t *level = &j->has_items[j->depth];
+    if (!key || !(*level & LEVEL_IS_OBJECT) || j->after_key) {
+        fail(j, BK_EINVAL);
+        return;
+    }
+    if ((*level & LEVEL_HAS_ITEMS) && put_byte(j, ','))
+        return;
+    *level |= LEVEL_HAS_ITEMS;
+    if (put_quoted(j, key, len) == 0 && put_byte(j, ':') == 0)
+        j->after_key = 1;
+}
+
+void bk__json_plain_string(bk_json *j, const char *s, size_t len)
+{
+    if (value_slot(j) == 0)
+        put_quoted(j, s, len);
 }
 
 void bk_json_raw(bk_json *j, const char *json, size_t len)

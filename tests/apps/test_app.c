@@ -673,6 +673,43 @@ static void db_tx(bk_req *req)
     bk_rows_free(rows);
 }
 
+/* /bg?ms=N (a typed operation): answers 202 at once, then a background task awaits N ms and
+ * logs "background done N"; its cleanup logs "background cleanup" whatever happened. */
+typedef struct bg_in {
+    int64_t ms;
+} bg_in;
+static const bk_field bg_fields[] = {BK_FIELD(bg_in, ms, BK_FROM_QUERY, BK_GE(0)), BK_END};
+static const bk_model bg_params = BK_MODEL(bg_in, "bg", bg_fields);
+
+static int bg_sleep(bk_task *task, void *arg)
+{
+    int64_t ms = *(int64_t *)arg;
+    int rc = bk_task_sleep(task, (uint64_t)ms);
+    fprintf(stderr, "background %s %lld\n", rc ? "aborted" : "done", (long long)ms);
+    return rc;
+}
+
+static void bg_cleanup(void *arg)
+{
+    fprintf(stderr, "background cleanup\n");
+    free(arg);
+}
+
+static void background(bk_req *req)
+{
+    int64_t *ms = malloc(sizeof(*ms));
+    if (!ms) {
+        bk_send_error(req, 503, "Service Unavailable");
+        return;
+    }
+    *ms = BK_PARAMS(req, bg_in)->ms;
+    if (bk_background(req, bg_sleep, ms, bg_cleanup) != 0) {
+        bk_send_error(req, 503, "Service Unavailable");
+        return;
+    }
+    bk_send_json(req, 202, "{\"queued\":true}");
+}
+
 int main(int argc, char **argv)
 {
     bk_app *app = bk_app_new();
@@ -700,6 +737,7 @@ int main(int argc, char **argv)
     rc |= bk_get(app, "/framing", framing);
     rc |= bk_get(app, "/longkey", longkey);
     rc |= bk_get(app, "/status", status_handler);
+    rc |= BK_OP(app, BK_GET, "/bg", background, .params = &bg_params, .status = 202);
     rc |= bk_get(app, "/header-ops", header_ops);
     rc |= bk_route_with(app, BK_GET, "/blocking", blocking_route, &(bk_route_opts){.blocking = 1});
     rc |= bk_get(app, "/offload", offload);

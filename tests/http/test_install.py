@@ -3,6 +3,7 @@ import os
 import re
 import shutil
 import subprocess
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -73,6 +74,38 @@ def assert_serves_hello(spawn, exe):
         assert r.read() == bundle.read_bytes()
 
 
+@pytest.mark.skipif(SANITIZE, reason="the installed library is the normal build")
+def test_readmes_typed_hello_builds_against_the_installed_header_and_validates(tmp_path, spawn):
+    """examples/hello.c, README's hello world, with only the installed brisk.h and libbrisk: the
+    typed operations answer what FastAPI answers for the same program."""
+    env = install(tmp_path)
+    flags = pkg_config(env, "--cflags", "--libs")
+    libdir = [f[2:] for f in flags if f.startswith("-L")][0]
+    src = Path(REPO) / "examples" / "hello.c"
+    readme = (Path(REPO) / "README.md").read_text()
+    assert src.read_text().split("#include <brisk.h>", 1)[1] in readme  # README shows this file
+    exe = tmp_path / "typed_hello"
+    cc = shutil.which("cc") or "gcc"
+    built = subprocess.run([cc, "-Wall", "-Wextra", "-Werror", str(src), *flags,
+                            f"-Wl,-rpath,{libdir}", "-o", str(exe)], capture_output=True, text=True,
+                           timeout=120)
+    assert built.returncode == 0, built.stderr
+    server = spawn(str(exe))
+    base = f"http://127.0.0.1:{server.port}"
+    with urllib.request.urlopen(f"{base}/items/5?q=hi", timeout=5) as r:
+        assert r.read() == b'{"item_id":5,"q":"hi"}'
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(f"{base}/items/0", timeout=5)
+    assert e.value.code == 422
+    assert e.value.read() == (b'{"detail":[{"type":"greater_than_equal","loc":["path","item_id"],'
+                              b'"msg":"Input should be greater than or equal to 1","input":"0",'
+                              b'"ctx":{"ge":1}}]}')
+    req = urllib.request.Request(f"{base}/items", data=b'{"name":"Foo","price":"50.5"}',
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        assert r.read() == b'{"name":"Foo","price":50.5,"tax":null}'
+
+
 def needed_libraries(exe):
     out = subprocess.run(["readelf", "-d", str(exe)], check=True, capture_output=True, text=True,
                          timeout=30).stdout
@@ -111,16 +144,20 @@ def test_installed_static_library_links_with_pkg_config_static(tmp_path, spawn):
 
 
 def public_functions():
-    """The functions include/brisk.h declares, and those of them not marked BK_EXTERN."""
+    """The functions and objects include/brisk.h declares, and those not marked BK_EXTERN."""
     text = (Path(REPO) / "include" / "brisk.h").read_text()
     text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    text = re.sub(r"^\s*#(?:[^\n]*\\\n)*[^\n]*", "", text, flags=re.M)  # directives, macros
     declared, unmarked = set(), set()
     for stmt in re.split(r"[;{}]", text):
         stmt = " ".join(stmt.split())
-        m = re.search(r"\b(bk_\w+) ?\(", stmt)
-        if not m or stmt.startswith("typedef"):
+        obj = re.match(r"BK_EXTERN extern .*\b(bk_\w+)$", stmt)  # an exported object
+        if obj:
+            declared.add(obj.group(1))
             continue
+        m = re.search(r"\b(bk_\w+) ?\(", stmt)
+        if not m or stmt.startswith(("typedef", "static inline")):
+            continue  # types, and header-only helpers that the library does not export
         declared.add(m.group(1))
         if not stmt.startswith("BK_EXTERN "):
             unmarked.add(m.group(1))

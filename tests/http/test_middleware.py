@@ -42,8 +42,8 @@ def test_router_answers_pass_through_middleware(custom, method, target, status, 
     r = raw_request(custom.port, method, target, host="testserver")
     assert (r.status, r.body) == (status, body), r
     assert r.header_all("X-Order") == ["first", "second"]
-    if status == 405:
-        assert r.header("Allow")
+    if status == 405:  # GET /items came before POST /items: the first route's methods
+        assert r.header("Allow") == "GET, HEAD"
     if status == 307:
         assert r.header("Location") == "http://testserver/items"
 

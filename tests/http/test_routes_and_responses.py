@@ -39,6 +39,15 @@ def test_wrong_method_on_post_route_is_405_with_allow(app_server):
     assert _allow_set(r.headers.get("Allow")) == {"POST"}, r.headers.get("Allow")
 
 
+def test_405_allow_is_the_first_route_of_the_path(app_server):
+    """GET /fetch is registered before POST /fetch: a 405 lists the first route's methods only,
+    as Starlette's Router hands the 405 to the first route whose path matches."""
+    r = request(app_server.port, "DELETE", "/fetch")
+    assert r.status == 405
+    assert r.json() == {"detail": "Method Not Allowed"}
+    assert _allow_set(r.headers.get("Allow")) == {"GET", "HEAD"}, r.headers.get("Allow")
+
+
 # ---- HEAD ----------------------------------------------------------------------------------
 
 

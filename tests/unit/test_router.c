@@ -30,6 +30,13 @@ static int add(bk__router *r, bk_method method, const char *pattern, int n)
     return bk__router_add(r, method, pattern, handler_a, udata_of(n));
 }
 
+/* A path operation's route (FastAPI's APIRoute): it answers its own method only. */
+static int add_op(bk__router *r, bk_method method, const char *pattern, int n)
+{
+    bk__route_target t = {.handler = handler_a, .udata = udata_of(n), .exact_methods = 1};
+    return bk__router_add_target(r, method, pattern, &t);
+}
+
 static bk__route_result match(const bk__router *r, bk_method method, const char *path, bk__match *m)
 {
     return bk__router_match(r, method, path, strlen(path), m);
@@ -169,10 +176,10 @@ static void test_catch_all(void)
     CHECK(param_is(&m.params[0], "dir", "css"));
     CHECK(param_is(&m.params[1], "rest", "a/b.css"));
 
-    /* An empty remainder does not match the catch-all below "/files/"; the root one takes it. */
+    /* An empty remainder matches, as Starlette's path convertor (.*) does. */
     CHECK(match(r, BK_GET, "/files/", &m) == BK__ROUTE_FOUND);
-    CHECK(tag(m.target->udata) == 3);
-    CHECK(param_is(&m.params[0], "all", "files/"));
+    CHECK(tag(m.target->udata) == 1);
+    CHECK(param_is(&m.params[0], "path", ""));
     CHECK(match(r, BK_GET, "/anything/else", &m) == BK__ROUTE_FOUND);
     CHECK(param_is(&m.params[0], "all", "anything/else"));
     CHECK(found(r, BK_GET, "/") == -1);
@@ -180,8 +187,8 @@ static void test_catch_all(void)
 
     r = bk__router_new();
     CHECK(add(r, BK_GET, "/files/{p:path}", 1) == 0);
-    CHECK(found(r, BK_GET, "/files/") == -1);
-    CHECK(found(r, BK_GET, "/files") == -1);
+    CHECK(found(r, BK_GET, "/files/") == 1);
+    CHECK(found(r, BK_GET, "/files") == -1); /* no segment for the catch-all: redirect_slashes' */
     bk__router_free(r);
 }
 
@@ -225,8 +232,9 @@ static void test_backtracking(void)
     CHECK(match(r, BK_POST, "/a/b", &m) == BK__ROUTE_FOUND);
     CHECK(tag(m.target->udata) == 2);
     CHECK(param_is(&m.params[0], "x", "b"));
+    /* The 405 answers with the first registered route the path matches: GET /a/b. */
     CHECK(match(r, BK_PUT, "/a/b", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
-    CHECK(m.allowed == ((1u << BK_GET) | (1u << BK_HEAD) | (1u << BK_POST)));
+    CHECK(m.allowed == ((1u << BK_GET) | (1u << BK_HEAD)));
     bk__router_free(r);
 }
 
@@ -239,12 +247,14 @@ static void test_404_405(void)
     CHECK(add(r, BK_GET, "/a/b/c", 4) == 0);
 
     bk__match m;
+    /* Allow is the first registered route's methods (Starlette's first partial match), not the
+     * union of the path's: the POST route is not listed. */
     CHECK(match(r, BK_PUT, "/items", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
     CHECK(m.target == NULL);
-    CHECK(m.allowed == ((1u << BK_GET) | (1u << BK_HEAD) | (1u << BK_POST)));
+    CHECK(m.allowed == ((1u << BK_GET) | (1u << BK_HEAD)));
     char allow[64];
-    CHECK(bk__router_allow(m.allowed, allow, sizeof(allow)) == strlen("GET, HEAD, POST"));
-    CHECK_STREQ(allow, "GET, HEAD, POST");
+    CHECK(bk__router_allow(m.allowed, allow, sizeof(allow)) == strlen("GET, HEAD"));
+    CHECK_STREQ(allow, "GET, HEAD");
 
     /* HEAD is only offered alongside GET. */
     CHECK(match(r, BK_GET, "/only-delete", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
@@ -312,6 +322,79 @@ static void test_head_fallback(void)
     bk__router_free(r);
 }
 
+static void test_first_route_answers_405(void)
+{
+    bk__router *r = bk__router_new();
+    CHECK(add(r, BK_POST, "/p", 1) == 0);
+    CHECK(add(r, BK_GET, "/p", 2) == 0);
+    CHECK(add(r, BK_DELETE, "/p", 3) == 0);
+    bk__match m;
+    CHECK(match(r, BK_PUT, "/p", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
+    CHECK(m.allowed == (1u << BK_POST));
+    /* Every route is still found for its own method. */
+    CHECK(found(r, BK_GET, "/p") == 2);
+    CHECK(found(r, BK_HEAD, "/p") == 2);
+    CHECK(found(r, BK_DELETE, "/p") == 3);
+    CHECK(match(r, BK_DELETE, "/p", &m) == BK__ROUTE_FOUND);
+    CHECK(m.allowed == (1u << BK_DELETE)); /* the found route's own methods */
+
+    /* Across nodes too: registration order decides, not the trie's precedence. */
+    CHECK(add(r, BK_POST, "/c/d", 4) == 0);
+    CHECK(add(r, BK_GET, "/c/{x}", 5) == 0);
+    CHECK(add(r, BK_GET, "/e/{x}", 6) == 0);
+    CHECK(add(r, BK_POST, "/e/f", 7) == 0);
+    CHECK(match(r, BK_PUT, "/c/d", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
+    CHECK(m.allowed == (1u << BK_POST));
+    CHECK(match(r, BK_PUT, "/c/z", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
+    CHECK(m.allowed == ((1u << BK_GET) | (1u << BK_HEAD)));
+    CHECK(match(r, BK_PUT, "/e/f", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
+    CHECK(m.allowed == ((1u << BK_GET) | (1u << BK_HEAD)));
+    CHECK(found(r, BK_POST, "/e/f") == 7);
+    CHECK(found(r, BK_HEAD, "/c/d") == 5); /* the generic GET route answers HEAD */
+    bk__router_free(r);
+}
+
+static void test_exact_methods(void)
+{
+    bk__router *r = bk__router_new();
+    CHECK(add_op(r, BK_GET, "/items", 1) == 0);
+    CHECK(add_op(r, BK_POST, "/items", 2) == 0);
+    bk__match m;
+    /* A GET operation does not answer HEAD: 405, Allow: GET (FastAPI's APIRoute). */
+    CHECK(match(r, BK_HEAD, "/items", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
+    CHECK(m.allowed == (1u << BK_GET));
+    char allow[BK__ALLOW_MAX];
+    CHECK(bk__router_allow(m.allowed, allow, sizeof(allow)) == 3);
+    CHECK_STREQ(allow, "GET");
+    CHECK(match(r, BK_DELETE, "/items", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
+    CHECK(m.allowed == (1u << BK_GET));
+    CHECK(match(r, BK_GET, "/items", &m) == BK__ROUTE_FOUND);
+    CHECK(tag(m.target->udata) == 1);
+    CHECK(m.allowed == (1u << BK_GET));
+
+    /* HEAD passes an operation's GET by for a plain GET route that also matches. */
+    CHECK(add_op(r, BK_GET, "/e/f", 3) == 0);
+    CHECK(add(r, BK_GET, "/e/{x}", 4) == 0);
+    CHECK(found(r, BK_HEAD, "/e/f") == 4);
+    CHECK(found(r, BK_GET, "/e/f") == 3);
+    CHECK(match(r, BK_PUT, "/e/f", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
+    CHECK(m.allowed == (1u << BK_GET)); /* the operation came first */
+    CHECK(match(r, BK_PUT, "/e/g", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
+    CHECK(m.allowed == ((1u << BK_GET) | (1u << BK_HEAD)));
+
+    /* An explicit HEAD route beside a GET operation answers HEAD. */
+    CHECK(add_op(r, BK_GET, "/h", 5) == 0);
+    CHECK(add(r, BK_HEAD, "/h", 6) == 0);
+    CHECK(found(r, BK_HEAD, "/h") == 6);
+    CHECK(found(r, BK_GET, "/h") == 5);
+    /* exact_methods changes nothing for other methods. */
+    CHECK(add_op(r, BK_HEAD, "/oh", 7) == 0);
+    CHECK(found(r, BK_HEAD, "/oh") == 7);
+    CHECK(match(r, BK_GET, "/oh", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
+    CHECK(m.allowed == (1u << BK_HEAD));
+    bk__router_free(r);
+}
+
 static void test_unknown_method(void)
 {
     bk__router *r = bk__router_new();
@@ -319,7 +402,7 @@ static void test_unknown_method(void)
     CHECK(add(r, BK_OPTIONS, "/x", 2) == 0);
     bk__match m;
     CHECK(match(r, BK_METHOD_COUNT, "/x", &m) == BK__ROUTE_METHOD_NOT_ALLOWED);
-    CHECK(m.allowed == ((1u << BK_GET) | (1u << BK_HEAD) | (1u << BK_OPTIONS)));
+    CHECK(m.allowed == ((1u << BK_GET) | (1u << BK_HEAD)));
     CHECK(match(r, BK_METHOD_COUNT, "/y", &m) == BK__ROUTE_NOT_FOUND);
     CHECK(found(r, BK_OPTIONS, "/x") == 2);
     /* Routes cannot be registered for an unknown method. */
@@ -498,6 +581,8 @@ int main(void)
     test_404_405();
     test_allow_string();
     test_head_fallback();
+    test_first_route_answers_405();
+    test_exact_methods();
     test_unknown_method();
     test_trailing_slash();
     test_root();
