@@ -100,7 +100,8 @@ static int apply_opt(bk__models *ms, const bk_model *m, bk__cfield *cf, const bk
         cf->enums = o->p;
         cf->nenums = count_enums(cf->enums);
         return 0;
-    case BK__O_ENUM_CLASS: return apply_enum_class(m, cf, o->p);
+    case BK__O_ENUM_CLASS:
+        return apply_enum_class(m, cf, o->p);
     case BK__O_MODEL:
         cf->model = bk__model_compile(ms, o->p);
         return cf->model ? 0 : field_error(m, f, "its nested model does not compile");
