@@ -25,6 +25,7 @@
 enum tag { TAG_TOOLS, TAG_TOYS, TAG_BOOKS };
 static const bk_enum_value tag_values[] = {
     {"tools", TAG_TOOLS}, {"toys", TAG_TOYS}, {"books", TAG_BOOKS}, {NULL, 0}};
+static const bk_enum tag_enum = {"Tag", tag_values};
 
 typedef struct image {
     bk_str url;
@@ -52,7 +53,7 @@ static const bk_field item_in_fields[] = {
     BK_FIELD(item_in, description, BK_OPTIONAL, BK_MAX_LEN(300)),
     BK_FIELD(item_in, price, BK_GT(0)),
     BK_FIELD(item_in, tax, BK_OPTIONAL, BK_GE(0)),
-    BK_LIST_FIELD(item_in, tags, BK_ENUM_OF(tag_values), BK_DEFAULT("[]")),
+    BK_LIST_FIELD(item_in, tags, BK_ENUM_CLASS(&tag_enum), BK_DEFAULT("[]")),
     BK_LIST_FIELD(item_in, images, BK_MODEL_OF(&image_model), BK_OPTIONAL),
     BK_FIELD(item_in, quantity, BK_DEFAULT("1"), BK_GE(0), BK_LE(1000)),
     BK_FIELD(item_in, in_stock, BK_DEFAULT("true")),
@@ -78,7 +79,7 @@ static const bk_field item_out_fields[] = {
     BK_FIELD(item_out, description, BK_OPTIONAL),
     BK_FIELD(item_out, price),
     BK_FIELD(item_out, tax, BK_OPTIONAL),
-    BK_LIST_FIELD(item_out, tags, BK_ENUM_OF(tag_values), BK_DEFAULT("[]")),
+    BK_LIST_FIELD(item_out, tags, BK_ENUM_CLASS(&tag_enum), BK_DEFAULT("[]")),
     BK_LIST_FIELD(item_out, images, BK_MODEL_OF(&image_model), BK_OPTIONAL),
     BK_FIELD(item_out, quantity),
     BK_FIELD(item_out, in_stock),
@@ -366,7 +367,7 @@ typedef struct list_in {
 } list_in;
 static const bk_field list_fields[] = {
     BK_FIELD(list_in, q, BK_FROM_QUERY, BK_OPTIONAL, BK_MIN_LEN(2), BK_MAX_LEN(50)),
-    BK_LIST_FIELD(list_in, tag, BK_FROM_QUERY, BK_OPTIONAL, BK_ENUM_OF(tag_values)),
+    BK_LIST_FIELD(list_in, tag, BK_FROM_QUERY, BK_OPTIONAL, BK_ENUM_CLASS(&tag_enum)),
     BK_FIELD(list_in, min_price, BK_FROM_QUERY, BK_OPTIONAL, BK_GE(0)),
     BK_FIELD(list_in, in_stock, BK_FROM_QUERY, BK_OPTIONAL),
     BK_END,
@@ -584,11 +585,12 @@ static void teapot(bk_req *req)
 enum model_name { MODEL_ALEXNET, MODEL_RESNET, MODEL_LENET };
 static const bk_enum_value model_names[] = {
     {"alexnet", MODEL_ALEXNET}, {"resnet", MODEL_RESNET}, {"lenet", MODEL_LENET}, {NULL, 0}};
+static const bk_enum model_name_enum = {"ModelName", model_names};
 typedef struct model_in {
     enum model_name model_name;
 } model_in;
 static const bk_field model_fields[] = {
-    BK_FIELD(model_in, model_name, BK_FROM_PATH, BK_ENUM_OF(model_names)), BK_END};
+    BK_FIELD(model_in, model_name, BK_FROM_PATH, BK_ENUM_CLASS(&model_name_enum)), BK_END};
 static const bk_model model_params = BK_MODEL(model_in, "get_model", model_fields);
 
 static void get_model(bk_req *req)

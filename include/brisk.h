@@ -163,7 +163,9 @@ BK_EXTERN void bk_app_free(bk_app *app);
 /* What the OpenAPI document and the docs pages say of the app, and where they are served, like
  * FastAPI(title=..., version=..., description=..., openapi_url=..., docs_url=..., redoc_url=...).
  * Zero-initialise, then set what you need: NULL strings take FastAPI's defaults ("FastAPI",
- * "0.1.0", "/openapi.json", "/docs", "/redoc"); "" turns a URL off. Strings are copied. */
+ * "0.1.0", "/openapi.json", "/docs", "/redoc"); "" turns a URL off. Strings are copied. The
+ * document (OpenAPI 3.1, FastAPI's for the same operations) is generated from the operations
+ * (bk_add_op) when the app is first served; a route plain bk_route() adds is not in it. */
 typedef struct bk_app_info {
     const char *title;
     const char *version;
@@ -267,6 +269,15 @@ typedef struct bk_enum_value {
     const char *name;
     int value;
 } bk_enum_value;
+
+/* A named string enum, `class Tag(str, Enum)`: its values and the name OpenAPI gives it (a
+ * schema of its own in components.schemas, referenced by every field of it). Give it to a field
+ * with BK_ENUM_CLASS(&e); BK_ENUM_OF(values) is an unnamed one, written inline in each field's
+ * schema as pydantic writes a `Literal[...]`. */
+typedef struct bk_enum {
+    const char *title;
+    const bk_enum_value *values; /* ends with {NULL, 0} */
+} bk_enum;
 
 /* What a field is, inferred by BK_FIELD from the member's type (bk__field.kind). */
 typedef enum bk_kind {
@@ -419,6 +430,7 @@ enum bk__opt_kind {
     BK__O_EXAMPLE,
     BK__O_DEPRECATED,
     BK__O_FORBID_EXTRA,
+    BK__O_ENUM_CLASS,
 };
 #define BK__NUM_OPT(k, x)                                                                          \
     {                                                                                              \
@@ -461,14 +473,18 @@ enum bk__opt_kind {
 #define BK_OPTIONAL BK__INT_OPT(BK__O_OPTIONAL, 1)
 /* `T | None` without a None default: required, but null is accepted. */
 #define BK_NULLABLE BK__INT_OPT(BK__O_NULLABLE, 1)
-/* The values of an enum member (or of a list's enum elements). */
+/* The values of an enum member (or of a list's enum elements): unnamed (a `Literal[...]`), or
+ * a named bk_enum (a `class Tag(str, Enum)`, its own schema in OpenAPI). */
 #define BK_ENUM_OF(values) BK__PTR_OPT(BK__O_ENUM, values)
+#define BK_ENUM_CLASS(e)   BK__PTR_OPT(BK__O_ENUM_CLASS, e)
 /* The model of a struct member (or of a list's struct elements). */
 #define BK_MODEL_OF(model) BK__PTR_OPT(BK__O_MODEL, model)
 /* The name on the wire when it is not the member's (a header "user-agent" is found from
  * user_agent already). */
 #define BK_ALIAS(name) BK__PTR_OPT(BK__O_ALIAS, name)
-/* OpenAPI documentation of the field. */
+/* OpenAPI documentation of the field, as pydantic's Field(title=..., description=...,
+ * examples=[...], deprecated=True): BK_EXAMPLE's JSON text is the one item of `examples`. A
+ * parameter's description and deprecation are also written on the parameter, as FastAPI does. */
 #define BK_TITLE(s)    BK__PTR_OPT(BK__O_TITLE, s)
 #define BK_DESC(s)     BK__PTR_OPT(BK__O_DESC, s)
 #define BK_EXAMPLE(js) BK__PTR_OPT(BK__O_EXAMPLE, js)
@@ -478,11 +494,12 @@ enum bk__opt_kind {
 
 typedef struct bk_dep bk_dep;
 
-/* An extra documented response of an operation (FastAPI's responses={404: {...}}). */
+/* An extra documented response of an operation (FastAPI's responses={404: {...}}). One of the
+ * success status updates that response (its description, its schema). */
 typedef struct bk_response_doc {
     int status;
-    const char *description;
-    const bk_model *model; /* NULL: no schema */
+    const char *description; /* NULL: the status's reason phrase, as Python names it */
+    const bk_model *model;   /* NULL: no schema */
 } bk_response_doc;
 
 /* A path operation, like FastAPI's @app.get(...) and the function's signature: brisk reads and
@@ -510,10 +527,12 @@ typedef struct bk_op {
     bk_route_opts route;       /* udata, blocking, timeout_ms */
 } bk_op;
 
-/* Registers an operation. Returns 0; BK_EINVAL for a malformed declaration (the reason is
- * logged: a pattern that does not compile, a struct the table does not fit, a path parameter
- * missing from `params`); BK_EEXIST, BK_ENOMEM as bk_route. Unlike bk_route, a GET operation
- * does not answer HEAD (FastAPI's APIRoute): HEAD gets 405 with Allow: GET. */
+/* Registers an operation. Its strings and lists (path, tags, summary, description, responses,
+ * deps) are copied: they may be temporaries; the models, dependencies and enum tables they
+ * point to must live as long as the app. Returns 0; BK_EINVAL for a malformed declaration (the
+ * reason is logged: a pattern that does not compile, a struct the table does not fit, a path
+ * parameter missing from `params`); BK_EEXIST, BK_ENOMEM as bk_route. Unlike bk_route, a GET
+ * operation does not answer HEAD (FastAPI's APIRoute): HEAD gets 405 with Allow: GET. */
 BK_EXTERN int bk_add_op(bk_app *app, const bk_op *op);
 /* bk_add_op with the method, path and handler given first and its name taken from the
  * handler: BK_OP(app, BK_GET, "/items/{item_id}", read_item, .params = &read_params). */

@@ -5,6 +5,7 @@
 # would start from.
 # Then installs the npm packages the docs pages embed (docs-ui/, `npm ci`) when they are missing
 # or older than docs-ui/package-lock.json; without them the build links a CDN instead (a warning).
+# Beyond `build`, also the npm tools the tests run (tests/tools/: Redocly's OpenAPI linter).
 # Usage: scripts/deps.sh [build|test|bench|fuzz]   (test includes build; bench and fuzz include test)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -62,6 +63,18 @@ docs_ui() {
     fi
 }
 
+# tests/tools/node_modules: what the tests run from npm (Redocly's OpenAPI linter), as
+# tests/tools/package-lock.json says; refreshed like docs-ui's. A failure warns: the tests that
+# need it then fail, saying why.
+test_tools() {
+    local dir=$root/tests/tools
+    [[ -f $dir/node_modules/.package-lock.json && ! $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]] && return 0
+    echo "brisk: installing the tests' npm tools (npm ci in tests/tools/)" >&2
+    if ! (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2); then
+        echo "brisk: warning: npm ci in tests/tools/ failed: tests/http/test_openapi.py cannot lint the OpenAPI documents" >&2
+    fi
+}
+
 missing=()
 for p in "${wanted[@]}"; do
     installed "$p" || missing+=("$p")
@@ -78,3 +91,4 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
 docs_ui
+[[ $level == build ]] || test_tools

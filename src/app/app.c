@@ -2,6 +2,7 @@
 #include "app/app.h"
 #include "app/op.h"
 #include "app/docs.h"
+#include "app/openapi.h"
 #include "client/fetch.h"
 #include "db/db.h"
 
@@ -71,6 +72,7 @@ void bk_app_free(bk_app *app)
     bk__error_handlers_free(app);
     bk__app_free_middleware(app);
     free_info(&app->info);
+    bk_buf_free(&app->openapi);
     bk__db_free_all(app);
     bk__lifespan_free(app);
     free(app->subsystems);
@@ -142,7 +144,9 @@ int bk__app_prepare(bk_app *app)
 {
     if (app->prepared)
         return 0;
-    int err = bk__docs_install(app);
+    int err = bk__openapi_install(app);
+    if (!err)
+        err = bk__docs_install(app);
     if (err)
         return err;
     app->prepared = 1;

@@ -86,13 +86,15 @@ struct bk_app {
     struct bk__cdep *deps;    /* compiled dependencies */
     bk__error_handler *error_handlers;
     int prepared; /* bk__app_prepare has added brisk's own routes */
+    bk_buf openapi; /* the OpenAPI document (app/openapi.h), built by bk__app_prepare */
     bk__hooks startup, shutdown;
 };
 
-/* Completes the app before it is first served: adds the routes brisk serves for it from its
- * info (the docs pages). Idempotent: a later server of the same app adds nothing. Not
- * thread-safe: servers of one app start one after the other. Returns 0, BK_EINVAL for an info
- * URL that is no route path (logged), or BK_ENOMEM. */
+/* Completes the app before it is first served: builds its OpenAPI document and adds the routes
+ * brisk serves for it from its info (the document, the docs pages). Idempotent: a later server
+ * of the same app adds nothing. Not thread-safe: servers of one app start one after the other.
+ * Returns 0, BK_EINVAL for an info URL that is no route path or declarations that make no
+ * OpenAPI document (logged), or BK_ENOMEM. */
 int bk__app_prepare(bk_app *app);
 
 /* Adds a per-worker subsystem (before the app is served). Returns 0 or BK_ENOMEM. */

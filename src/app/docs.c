@@ -3,11 +3,6 @@
 #include "app/docs.h"
 #include "util/log.h"
 
-/* FastAPI's pages put its root_path (the app's, or the ASGI server's behind a proxy) before
- * every URL of theirs. brisk has no such setting and serves at the root: "" here is where one
- * goes in, and bk__docs_page prefixes it as FastAPI does (tests/unit/test_docs.c). */
-#define ROOT_PATH ""
-
 /* Sends `html` (or a 500 when rendering it ran out of memory) and frees it. */
 static void send_html(bk_req *req, bk_buf *html, int err)
 {
@@ -18,11 +13,13 @@ static void send_html(bk_req *req, bk_buf *html, int err)
     bk_buf_free(html);
 }
 
+/* FastAPI's pages put the request's root_path (the server's --root-path, where a proxy mounts
+ * the app) before the URLs of the document and the OAuth2 redirect. */
 static void swagger_page(bk_req *req)
 {
     const bk_app *app = bk_req_udata(req);
     bk__docs_page page = {.info = &app->info,
-                          .root_path = ROOT_PATH,
+                          .root_path = bk_req_root_path(req),
                           .local_assets = bk__docs_embedded(BK__DOCS_SWAGGER_JS) != NULL};
     bk_buf html = {0};
     send_html(req, &html, bk__docs_swagger_html(&html, &page));
@@ -32,7 +29,7 @@ static void redoc_page(bk_req *req)
 {
     const bk_app *app = bk_req_udata(req);
     bk__docs_page page = {.info = &app->info,
-                          .root_path = ROOT_PATH,
+                          .root_path = bk_req_root_path(req),
                           .local_assets = bk__docs_embedded(BK__DOCS_REDOC_JS) != NULL};
     bk_buf html = {0};
     send_html(req, &html, bk__docs_redoc_html(&html, &page));
@@ -62,13 +59,12 @@ static void asset(bk_req *req)
         bk_send(req, 200, bk__docs_asset_type(id), b->data, (size_t)(b->end - b->data));
 }
 
-/* Registers GET `path`. A route the app has there already is the app's choice, and stays. */
-static int add_route(bk_app *app, const char *path, bk_handler handler, void *udata)
+int bk__docs_add_route(bk_app *app, const char *path, bk_handler handler, void *udata)
 {
     int err = bk__router_add(app->router, BK_GET, path, handler, udata);
     if (err == BK_EEXIST) {
-        bk__log(BK_LOG_WARNING, "GET %s is a route of the app: brisk's docs route is not added",
-                path);
+        bk__log(BK_LOG_WARNING,
+                "GET %s is a route of the app: brisk's docs (or OpenAPI) route is not added", path);
         return 0;
     }
     if (err == BK_EINVAL)
@@ -85,7 +81,7 @@ static int add_sub_route(bk_app *app, const char *base, const char *name, bk_han
     if (!err)
         err = bk_buf_append(&path, "", 1);
     if (!err)
-        err = add_route(app, path.data, handler, udata);
+        err = bk__docs_add_route(app, path.data, handler, udata);
     bk_buf_free(&path);
     return err;
 }
@@ -109,7 +105,7 @@ static int install_swagger(bk_app *app)
     static const bk__docs_asset_id ids[] = {BK__DOCS_SWAGGER_JS, BK__DOCS_SWAGGER_CSS,
                                             BK__DOCS_FAVICON};
     const char *base = app->info.docs_url;
-    int err = add_route(app, base, swagger_page, app);
+    int err = bk__docs_add_route(app, base, swagger_page, app);
     if (!err)
         err = add_sub_route(app, base, "oauth2-redirect", oauth2_redirect_page, NULL);
     if (!err)
@@ -121,7 +117,7 @@ static int install_redoc(bk_app *app)
 {
     static const bk__docs_asset_id ids[] = {BK__DOCS_REDOC_JS, BK__DOCS_FAVICON};
     const char *base = app->info.redoc_url;
-    int err = add_route(app, base, redoc_page, app);
+    int err = bk__docs_add_route(app, base, redoc_page, app);
     if (!err)
         err = add_assets(app, base, ids, (int)(sizeof(ids) / sizeof(ids[0])));
     return err;

@@ -61,6 +61,11 @@ int bk__docs_join_url(bk_buf *out, const char *root_path, const char *base, cons
  * so W/"x" matches "x". NULL matches nothing. */
 int bk__docs_etag_matches(const char *if_none_match, const char *etag);
 
+/* Registers GET `path` for one of brisk's own pages. A route the app has there already is the
+ * app's choice, and stays (a warning says so; 0 is returned). Returns 0, BK_EINVAL for a path
+ * that is no route path (logged), or BK_ENOMEM. */
+int bk__docs_add_route(bk_app *app, const char *path, bk_handler handler, void *udata);
+
 /* Registers the docs routes of `app`'s info: the pages, the OAuth2 redirect and the embedded
  * files. None when openapi_url is "" (as in FastAPI); a page whose URL is "" is off. A route
  * the app registered itself at one of these paths stays (a warning says so). Returns 0,

@@ -2,6 +2,7 @@
  * flow in FastAPI's order. See op.h. */
 #include "app/op.h"
 #include "model/json_parse.h"
+#include "model/pyfmt.h"
 #include "model/serialize.h"
 #include "util/log.h"
 
@@ -18,41 +19,40 @@
 
 /* ---- registration ----------------------------------------------------------------------- */
 
-/* FastAPI's generate_unique_id: name + path + method, every non-word character an '_'. */
+/* FastAPI's generate_unique_id: re.sub(r"\W", "_", name + path_format) + "_" + the method in
+ * lower case ("read_file_files__file_path__get" for "/files/{file_path:path}"). Bytes >= 0x80
+ * stay: Python's \w takes the non-ASCII letters a UTF-8 path would hold. */
 static char *operation_id(const bk_op *op)
 {
-    const char *method = bk__method_name(op->method);
-    size_t n = strlen(op->name) + strlen(op->path) + 1 + strlen(method) + 1; /* '_' and NUL */
-    char *s = malloc(n);
-    if (!s)
-        return NULL;
-    snprintf(s, n, "%s%s", op->name, op->path);
-    for (char *p = s; *p; p++)
-        if (!isalnum((unsigned char)*p) && *p != '_')
-            *p = '_';
-    strcat(s, "_");
-    for (const char *m = method; *m; m++) {
-        char c[2] = {(char)tolower((unsigned char)*m), 0};
-        strcat(s, c);
+    bk_buf b = {0};
+    int rc = bk_buf_append_str(&b, op->name);
+    rc = rc ? rc : bk__path_format(&b, op->path);
+    for (size_t i = 0; rc == 0 && i < b.len; i++) {
+        unsigned char c = (unsigned char)b.data[i];
+        if (c < 0x80 && !isalnum(c) && c != '_')
+            b.data[i] = '_';
     }
-    return s;
+    rc = rc ? rc : bk_buf_append(&b, "_", 1);
+    for (const char *m = bk__method_name(op->method); rc == 0 && *m; m++) {
+        char c = (char)tolower((unsigned char)*m);
+        rc = bk_buf_append(&b, &c, 1);
+    }
+    if (rc || bk_buf_append(&b, "", 1)) {
+        bk_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
 }
 
-/* "read_item" → "Read Item", FastAPI's default summary. */
+/* "read_item" → "Read Item": FastAPI's default summary, name.replace("_", " ").title(). */
 static char *title_case(const char *name)
 {
-    char *s = strdup(name);
-    int start = 1;
-    for (char *p = s; p && *p; p++) {
-        if (*p == '_') {
-            *p = ' ';
-            start = 1;
-        } else {
-            *p = start ? (char)toupper((unsigned char)*p) : *p;
-            start = 0;
-        }
+    bk_buf b = {0};
+    if (bk__py_title(&b, name, strlen(name)) || bk_buf_append(&b, "", 1)) {
+        bk_buf_free(&b);
+        return NULL;
     }
-    return s;
+    return b.data;
 }
 
 static int op_error(const bk_op *op, const char *why)
@@ -93,6 +93,10 @@ static int compile_models(bk_app *app, bk__pathop *po)
         return op_error(op, "its body model does not compile");
     if (op->response && !(po->response = bk__model_compile(&app->models, op->response)))
         return op_error(op, "its response model does not compile");
+    /* The documented responses' models too: OpenAPI describes them, bk_send_model sends them. */
+    for (const bk_response_doc *r = op->responses; r && r->status; r++)
+        if (r->model && !bk__model_compile(&app->models, r->model))
+            return op_error(op, "the model of one of its .responses does not compile");
     for (int i = 0; po->params && i < po->params->nfields; i++)
         po->body_fields |= po->params->fields[i].in == BK_IN_BODY;
     if (po->body && po->body_fields)
@@ -116,8 +120,69 @@ static int compile_deps(bk_app *app, bk__pathop *po)
     return 0;
 }
 
+/* A copy of `s` in the op's arena (NULL stays NULL); sets *oom when memory ran out. */
+static const char *keep_str(bk__pathop *po, const char *s, int *oom)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = bk__arena_alloc(&po->kept, n);
+    if (!p) {
+        *oom = 1;
+        return NULL;
+    }
+    return memcpy(p, s, n);
+}
+
+static const char *const *keep_tags(bk__pathop *po, const char *const *tags, int *oom)
+{
+    size_t n = 0;
+    while (tags && tags[n])
+        n++;
+    const char **copy = tags ? bk__arena_alloc(&po->kept, (n + 1) * sizeof(*copy)) : NULL;
+    if (tags && !copy)
+        *oom = 1;
+    for (size_t i = 0; copy && i <= n; i++)
+        copy[i] = keep_str(po, tags[i], oom);
+    return copy;
+}
+
+static const bk_response_doc *keep_responses(bk__pathop *po, const bk_response_doc *rs, int *oom)
+{
+    size_t n = 0;
+    while (rs && rs[n].status)
+        n++;
+    bk_response_doc *copy = rs ? bk__arena_alloc(&po->kept, (n + 1) * sizeof(*copy)) : NULL;
+    if (rs && !copy)
+        *oom = 1;
+    for (size_t i = 0; copy && i <= n; i++) {
+        copy[i] = i < n ? rs[i] : (bk_response_doc){0};
+        copy[i].description = keep_str(po, copy[i].description, oom);
+    }
+    return copy;
+}
+
+/* The declaration keeps its own copies of its strings and lists: BK_TAGS(), a compound literal
+ * of responses, a formatted path live only as long as the block that registered the op, and
+ * the OpenAPI document is written from them later. */
+static int keep_decl(bk__pathop *po)
+{
+    bk_op *d = &po->decl;
+    int oom = 0;
+    bk__arena_init(&po->kept, NULL, 0, 0);
+    d->path = keep_str(po, d->path, &oom);
+    d->name = keep_str(po, d->name, &oom);
+    d->summary = keep_str(po, d->summary, &oom);
+    d->description = keep_str(po, d->description, &oom);
+    d->operation_id = keep_str(po, d->operation_id, &oom);
+    d->tags = keep_tags(po, d->tags, &oom);
+    d->responses = keep_responses(po, d->responses, &oom);
+    return oom ? BK_ENOMEM : 0;
+}
+
 static void free_op(bk__pathop *po)
 {
+    bk__arena_free(&po->kept);
     free(po->deps);
     free(po->operation_id);
     free(po->summary);
@@ -137,13 +202,18 @@ int bk_add_op(bk_app *app, const bk_op *op)
     po->app = app;
     if (!po->decl.name)
         po->decl.name = "handler";
-    int err = compile_models(app, po);
+    int err = keep_decl(po);
+    if (!err)
+        err = compile_models(app, po);
     if (!err)
         err = compile_deps(app, po);
-    po->operation_id = op->operation_id ? strdup(op->operation_id) : operation_id(&po->decl);
-    po->summary = op->summary ? strdup(op->summary) : title_case(po->decl.name);
-    if (!err && (!po->operation_id || !po->summary))
-        err = BK_ENOMEM;
+    po->decl.deps = NULL; /* compiled into po->deps; the list itself may be gone */
+    if (!err) {
+        po->operation_id = op->operation_id ? strdup(op->operation_id) : operation_id(&po->decl);
+        po->summary = op->summary ? strdup(op->summary) : title_case(po->decl.name);
+        if (!po->operation_id || !po->summary)
+            err = BK_ENOMEM;
+    }
     bk__route_target t = {.handler = op_entry,
                           .udata = op->route.udata,
                           .blocking = op->route.blocking != 0,

@@ -29,6 +29,7 @@ typedef struct bk__pathop {
     int ndeps;
     char *operation_id;   /* FastAPI's generate_unique_id */
     char *summary;        /* decl.summary or the name in title case */
+    bk__arena kept;       /* decl's strings and lists (tags, responses), copied */
     struct bk__pathop *next;
 } bk__pathop;
 

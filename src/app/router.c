@@ -468,3 +468,20 @@ size_t bk__router_allow(unsigned allowed, char *buf, size_t size)
     }
     return len;
 }
+
+int bk__path_format(bk_buf *out, const char *pattern)
+{
+    int rc = bk_buf_reserve(out, strlen(pattern));
+    int in_param = 0, in_convertor = 0; /* inside "{...}", and past its ':' */
+    for (const char *p = pattern; *p && rc == 0; p++) {
+        if (*p == '{')
+            in_param = 1;
+        else if (*p == '}')
+            in_param = in_convertor = 0;
+        else if (*p == ':' && in_param)
+            in_convertor = 1;
+        if (!in_convertor)
+            rc = bk_buf_append(out, p, 1);
+    }
+    return rc;
+}

@@ -65,6 +65,9 @@ int bk__router_add_target(bk__router *r, bk_method method, const char *pattern,
  * a GET route without exact_methods. Parameter values point into `path`. */
 bk__route_result bk__router_match(const bk__router *r, bk_method method, const char *path,
                                   size_t len, bk__match *m);
+/* Appends `pattern` as Starlette's path_format: each "{name:path}" as "{name}" (the path key of
+ * OpenAPI and the path in FastAPI's operation ids). Returns 0 or BK_ENOMEM. */
+int bk__path_format(bk_buf *out, const char *pattern);
 /* The name of `m` ("GET"), NULL for BK_METHOD_COUNT. */
 const char *bk__method_name(bk_method m);
 /* The longest Allow value: every method's name and a ", " between each two. */

@@ -344,7 +344,7 @@ int bk__server_start(bk_server **out, bk_app *app, const bk_config *cfg,
     /* Before any worker reads the routes: from here on they are only read. */
     int err = bk__app_prepare(app);
     if (err) {
-        bk__log(BK_LOG_ERROR, "bk_server_start: cannot add the app's docs routes: %s",
+        bk__log(BK_LOG_ERROR, "bk_server_start: cannot add the app's OpenAPI and docs routes: %s",
                 bk_strerror(err));
         return err;
     }

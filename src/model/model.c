@@ -38,6 +38,17 @@ static size_t count_enums(const bk_enum_value *v)
     return n;
 }
 
+/* BK_ENUM_CLASS: the values of a named enum, and its name for OpenAPI. */
+static int apply_enum_class(const bk_model *m, bk__cfield *cf, const bk_enum *e)
+{
+    if (!e || !e->values || !e->title || !*e->title)
+        return field_error(m, cf->src, "BK_ENUM_CLASS needs a bk_enum with a title and values");
+    cf->enums = e->values;
+    cf->nenums = count_enums(cf->enums);
+    cf->enum_class = e;
+    return 0;
+}
+
 /* Applies one option to `cf`. */
 static int apply_opt(bk__models *ms, const bk_model *m, bk__cfield *cf, const bk_field_opt *o)
 {
@@ -89,6 +100,8 @@ static int apply_opt(bk__models *ms, const bk_model *m, bk__cfield *cf, const bk
         cf->enums = o->p;
         cf->nenums = count_enums(cf->enums);
         return 0;
+    case BK__O_ENUM_CLASS:
+        return apply_enum_class(m, cf, o->p);
     case BK__O_MODEL:
         cf->model = bk__model_compile(ms, o->p);
         return cf->model ? 0 : field_error(m, f, "its nested model does not compile");
@@ -160,19 +173,33 @@ static int check_nullable(const bk_model *m, const bk__cfield *cf)
     }
 }
 
-static int compile_default(const bk_model *m, bk__cfield *cf)
+/* Parses the JSON text of a BK_DEFAULT or BK_EXAMPLE into the field's arena. */
+static int parse_json_opt(const bk_model *m, bk__cfield *cf, const char *text, const char *what,
+                          bk__jval **out)
 {
-    if (!cf->default_json)
+    bk__json_error e;
+    int err = bk__json_parse(cf->default_arena, text, strlen(text), BK__JSON_MAX_DEPTH, out, &e);
+    if (err == BK_EINVAL) {
+        bk__log(BK_LOG_ERROR, "model %s, field %s: its %s is not valid JSON (%s)",
+                m->title ? m->title : "?", cf->src->name, what, e.msg);
+        return BK_EINVAL;
+    }
+    return err;
+}
+
+static int compile_json_opts(const bk_model *m, bk__cfield *cf)
+{
+    if (!cf->default_json && !cf->example_json)
         return 0;
-    cf->default_arena = malloc(sizeof(*cf->default_arena));
-    if (!cf->default_arena)
+    if (!(cf->default_arena = malloc(sizeof(*cf->default_arena))))
         return BK_ENOMEM;
     bk__arena_init(cf->default_arena, NULL, 0, 0);
-    bk__json_error e;
-    if (bk__json_parse(cf->default_arena, cf->default_json, strlen(cf->default_json),
-                       BK__JSON_MAX_DEPTH, &cf->default_value, &e) != 0)
-        return field_error(m, cf->src, "its BK_DEFAULT is not valid JSON");
-    return 0;
+    int err = 0;
+    if (cf->default_json)
+        err = parse_json_opt(m, cf, cf->default_json, "BK_DEFAULT", &cf->default_value);
+    if (!err && cf->example_json)
+        err = parse_json_opt(m, cf, cf->example_json, "BK_EXAMPLE", &cf->example_value);
+    return err;
 }
 
 static int compile_pattern(const bk_model *m, bk__cfield *cf)
@@ -209,7 +236,7 @@ static int compile_field(bk__models *ms, const bk_model *m, const bk_field *f, i
         cf->flags |= BK__F_NULLABLE; /* what the member type is for */
     int err = cf->kind == BK_K_LIST ? resolve_kind(m, cf, &cf->elem, f->elem_size)
                                     : resolve_kind(m, cf, &cf->kind, f->size);
-    if (err || (err = check_nullable(m, cf)) || (err = compile_default(m, cf)) ||
+    if (err || (err = check_nullable(m, cf)) || (err = compile_json_opts(m, cf)) ||
         (err = compile_pattern(m, cf)))
         return err;
     if (cf->in == BK_IN_HEADER && cf->name == f->name) {

@@ -61,11 +61,13 @@ typedef struct bk__cfield {
     bk__pattern *re;
     const bk_enum_value *enums;
     size_t nenums;
+    const bk_enum *enum_class; /* BK_ENUM_CLASS: the enum's OpenAPI name; NULL for BK_ENUM_OF */
     const bk__cmodel *model; /* BK_K_MODEL, or a list of them */
     const char *default_json;
     bk__jval *default_value;         /* parsed default_json, or NULL */
-    struct bk__arena *default_arena; /* owns default_value */
+    struct bk__arena *default_arena; /* owns default_value and example_value */
     const char *title, *description, *example_json;
+    bk__jval *example_value;      /* parsed example_json (OpenAPI's examples), or NULL */
     char *pre_msg[BK__PRE_COUNT]; /* a JSON string, or NULL */
     char *pre_ctx[BK__PRE_COUNT]; /* a JSON object, or NULL */
 } bk__cfield;

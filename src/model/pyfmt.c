@@ -1,4 +1,4 @@
-/* Python's repr(float) and str repr, Rust's f64 Display (see pyfmt.h). */
+/* Python's repr(float), str repr and str.title(), Rust's f64 Display (see pyfmt.h). */
 #include "model/pyfmt.h"
 #include "model/text.h"
 
@@ -248,4 +248,26 @@ int bk__py_str_repr(bk_buf *out, const char *s, size_t len)
         i += n;
     }
     return rc ? rc : bk_buf_append(out, &quote, 1);
+}
+
+/* ---- str.title() ------------------------------------------------------------------------- */
+
+int bk__py_title(bk_buf *out, const char *s, size_t len)
+{
+    int rc = bk_buf_reserve(out, len);
+    int after_cased = 0; /* the previous character is a letter */
+    for (size_t i = 0; i < len && rc == 0; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int upper = c >= 'A' && c <= 'Z', lower = c >= 'a' && c <= 'z';
+        char o = (char)c;
+        if (upper && after_cased)
+            o = (char)(c - 'A' + 'a');
+        else if (lower && !after_cased)
+            o = (char)(c - 'a' + 'A');
+        else if (c == '_')
+            o = ' ';
+        after_cased = upper || lower || c >= 0x80;
+        rc = bk_buf_append(out, &o, 1);
+    }
+    return rc;
 }

@@ -31,4 +31,10 @@ int bk__rust_float_display(bk_buf *out, double v);
  * as they are. Invalid UTF-8 bytes are written as U+FFFD. Returns 0 or BK_ENOMEM. */
 int bk__py_str_repr(bk_buf *out, const char *s, size_t len);
 
+/* Appends Python's `s.title().replace("_", " ")` for the `len` bytes of `s`: a letter after a
+ * letter is lowered, any other letter raised ("read_item" -> "Read Item", "x-token" ->
+ * "X-Token", "get2fa" -> "Get2Fa", "userName" -> "Username"). Only ASCII letters change case;
+ * other bytes (UTF-8 sequences) count as letters that keep theirs. Returns 0 or BK_ENOMEM. */
+int bk__py_title(bk_buf *out, const char *s, size_t len);
+
 #endif

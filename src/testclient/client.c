@@ -217,6 +217,12 @@ int bk_test_client_new(bk_app *app, const bk_config *cfg, bk_test_client **out)
         free(tc);
         return err;
     }
+    /* As a server: /openapi.json and the docs pages exist, as with FastAPI's TestClient. */
+    err = bk__app_prepare(app);
+    if (err) {
+        free(tc);
+        return err;
+    }
     err = bk__pool_init(&tc->pool, tc->cfg.threads, (size_t)tc->cfg.thread_queue);
     if (err) {
         free(tc);

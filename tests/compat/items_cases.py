@@ -632,3 +632,12 @@ CASES += [
     {'id': 'head-redoc', 'method': 'HEAD', 'path': '/redoc'},
     {'id': '405-docs', 'method': 'POST', 'path': '/docs'},
 ]
+
+# The OpenAPI document (src/app/openapi.c), FastAPI's byte for byte; compressed, HEAD, and 405
+# (a plain route, as the docs pages: HEAD is answered).
+CASES += [
+    {'id': 'openapi', 'path': '/openapi.json'},
+    {'id': 'openapi-gzip', 'path': '/openapi.json', 'headers': {'Accept-Encoding': 'gzip'}},
+    {'id': 'openapi-head', 'method': 'HEAD', 'path': '/openapi.json'},
+    {'id': 'openapi-post', 'method': 'POST', 'path': '/openapi.json'},
+]
