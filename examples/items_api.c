@@ -230,10 +230,17 @@ static int seed(bk_task *task, void *arg)
         return BK_ENOMEM;
     s->next_id = 1;
     enum tag tools = TAG_TOOLS, toys = TAG_TOYS;
-    item_in hammer = {.name = BK_STR("Hammer"), .price = 9.5, .tax = {true, 1.5},
-                      .tags = {&tools, 1}, .quantity = 1, .in_stock = true};
-    item_in yoyo = {.name = BK_STR("Yo-yo"), .price = 3.25, .tags = {&toys, 1},
-                    .quantity = 40, .in_stock = true};
+    item_in hammer = {.name = BK_STR("Hammer"),
+                      .price = 9.5,
+                      .tax = {true, 1.5},
+                      .tags = {&tools, 1},
+                      .quantity = 1,
+                      .in_stock = true};
+    item_in yoyo = {.name = BK_STR("Yo-yo"),
+                    .price = 3.25,
+                    .tags = {&toys, 1},
+                    .quantity = 40,
+                    .in_stock = true};
     store_add(s, &hammer);
     store_add(s, &yoyo);
     return bk_worker_set_state(task, s);
@@ -317,10 +324,8 @@ static void close_session(bk_task *task, void *value)
     session *se = value;
     se->s->sessions_closed++;
 }
-static const bk_dep session_dep = {.name = "session",
-                                   .size = sizeof(session),
-                                   .fn = open_session,
-                                   .cleanup = close_session};
+static const bk_dep session_dep = {
+    .name = "session", .size = sizeof(session), .fn = open_session, .cleanup = close_session};
 
 /* ---- errors ----------------------------------------------------------------------------- */
 
@@ -722,8 +727,9 @@ static void stats(bk_req *req)
 {
     store *s = store_of(req);
     char body[160];
-    snprintf(body, sizeof(body), "{\"items\":%zu,\"sessions_opened\":%lld,\"sessions_closed\":%lld}",
-             s->n, (long long)s->sessions_opened, (long long)s->sessions_closed);
+    snprintf(body, sizeof(body),
+             "{\"items\":%zu,\"sessions_opened\":%lld,\"sessions_closed\":%lld}", s->n,
+             (long long)s->sessions_opened, (long long)s->sessions_closed);
     bk_send_json(req, 200, body);
 }
 
@@ -735,31 +741,31 @@ static int add_operations(bk_app *app)
     int err = 0;
     err |= BK_OP(app, BK_GET, "/", root, .tags = BK_TAGS("meta"), .summary = "Service root");
     err |= BK_OP(app, BK_GET, "/items", list_items, .params = &list_params,
-                 .deps = BK_DEPS(&pagination_dep), .response = &item_out_model,
-                 .response_list = 1, .tags = BK_TAGS("items"), .summary = "List items",
+                 .deps = BK_DEPS(&pagination_dep), .response = &item_out_model, .response_list = 1,
+                 .tags = BK_TAGS("items"), .summary = "List items",
                  .description = "Lists items, filtered by name substring, tags, minimum price "
                                 "and stock, paginated.");
     err |= BK_OP(app, BK_POST, "/items", create_item, .body = &item_in_model,
                  .deps = BK_DEPS(&token_dep, &session_dep), .response = &item_out_model,
                  .status = 201, .tags = BK_TAGS("items"), .summary = "Create an item");
     err |= BK_OP(app, BK_GET, "/items/{item_id}", read_item, .params = &read_params,
-                 .response = &item_out_model, .tags = BK_TAGS("items"),
-                 .summary = "Read an item", .responses = not_found);
+                 .response = &item_out_model, .tags = BK_TAGS("items"), .summary = "Read an item",
+                 .responses = not_found);
     err |= BK_OP(app, BK_PUT, "/items/{item_id}", replace_item, .params = &item_id_params,
                  .body = &item_in_model, .deps = BK_DEPS(&token_dep), .response = &item_out_model,
                  .tags = BK_TAGS("items"), .summary = "Replace an item");
-    err |= BK_OP(app, BK_PATCH, "/items/{item_id}", update_item, .params = &item_id_params,
-                 .body = &item_patch_model, .deps = BK_DEPS(&token_dep),
-                 .response = &item_out_model, .tags = BK_TAGS("items"),
-                 .summary = "Update an item");
+    err |=
+        BK_OP(app, BK_PATCH, "/items/{item_id}", update_item, .params = &item_id_params,
+              .body = &item_patch_model, .deps = BK_DEPS(&token_dep), .response = &item_out_model,
+              .tags = BK_TAGS("items"), .summary = "Update an item");
     err |= BK_OP(app, BK_DELETE, "/items/{item_id}", delete_item, .params = &item_id_params,
                  .deps = BK_DEPS(&token_dep), .status = 204, .tags = BK_TAGS("items"),
                  .summary = "Delete an item");
     err |= BK_OP(app, BK_POST, "/items/{item_id}/notify", notify, .params = &notify_params,
                  .status = 202, .tags = BK_TAGS("items"),
                  .summary = "Notify about an item after the response");
-    err |= BK_OP(app, BK_GET, "/notifications", list_notifications,
-                 .response = &notification_model, .response_list = 1, .tags = BK_TAGS("items"));
+    err |= BK_OP(app, BK_GET, "/notifications", list_notifications, .response = &notification_model,
+                 .response_list = 1, .tags = BK_TAGS("items"));
     err |= BK_OP(app, BK_GET, "/teapots/{name}", teapot, .params = &name_params,
                  .tags = BK_TAGS("meta"));
     err |= BK_OP(app, BK_GET, "/models/{model_name}", get_model, .params = &model_params,
@@ -768,21 +774,20 @@ static int add_operations(bk_app *app)
                  .tags = BK_TAGS("meta"));
     err |= BK_OP(app, BK_GET, "/orders/{order_id}", read_order, .params = &order_params,
                  .tags = BK_TAGS("meta"));
-    err |= BK_OP(app, BK_GET, "/whoami", whoami, .params = &whoami_params,
-                 .tags = BK_TAGS("meta"));
-    err |= BK_OP(app, BK_GET, "/measure", measure, .params = &measure_params,
-                 .tags = BK_TAGS("meta"));
+    err |= BK_OP(app, BK_GET, "/whoami", whoami, .params = &whoami_params, .tags = BK_TAGS("meta"));
+    err |=
+        BK_OP(app, BK_GET, "/measure", measure, .params = &measure_params, .tags = BK_TAGS("meta"));
     err |= BK_OP(app, BK_GET, "/stats", stats, .tags = BK_TAGS("meta"));
     return err ? BK_EINVAL : 0;
 }
 
-int main(int argc, char **argv)
+/* The whole app: operations, middleware, handlers and lifespan. Its tests build it too
+ * (tests/unit/test_items_api.c runs it in the test client). NULL when it cannot be set up. */
+static bk_app *items_app(void)
 {
-    /* Unicode case folding for ?q= (towlower), nothing else: numbers keep the C locale. */
-    setlocale(LC_CTYPE, "C.UTF-8");
     bk_app *app = bk_app_new();
     if (!app)
-        return 1;
+        return NULL;
     bk_app_info info = {.title = "Items API",
                         .version = "1.0.0",
                         .description = "The reference items API: everyday FastAPI features."};
@@ -798,11 +803,22 @@ int main(int argc, char **argv)
                          .max_age = 600};
     /* As the reference adds them: GZip first, then CORS, which is therefore the outermost. */
     if (bk_app_set_info(app, &info) || add_operations(app) || bk_gzip(app, 500, 9) ||
-        bk_cors(app, &cors) ||
-        bk_app_error_handler(app, &teapot_error, teapot_handler) ||
+        bk_cors(app, &cors) || bk_app_error_handler(app, &teapot_error, teapot_handler) ||
         bk_app_on_startup(app, seed, NULL) || bk_app_on_shutdown(app, unseed, NULL)) {
-        fprintf(stderr, "items_api: the app could not be set up\n");
         bk_app_free(app);
+        return NULL;
+    }
+    return app;
+}
+
+#ifndef ITEMS_API_NO_MAIN
+int main(int argc, char **argv)
+{
+    /* Unicode case folding for ?q= (towlower), nothing else: numbers keep the C locale. */
+    setlocale(LC_CTYPE, "C.UTF-8");
+    bk_app *app = items_app();
+    if (!app) {
+        fprintf(stderr, "items_api: the app could not be set up\n");
         return 2;
     }
     bk_config cfg;
@@ -814,3 +830,4 @@ int main(int argc, char **argv)
     bk_app_free(app);
     return rc;
 }
+#endif
