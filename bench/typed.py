@@ -2,7 +2,8 @@
 """bench/typed.py — what a typed operation costs (`make bench-typed`). A developer tool: it
 needs ../shared/reference (the FastAPI items API) and wrk.
 
-Measures, each for --seconds with wrk -t1 -c64, in one run:
+Measures, each for --seconds with wrk -t1 -c64, in one run (brisk's figures: the medians of
+--rounds interleaved runs):
   - brisk's seed app `/fast` (1 worker): the untyped baseline;
   - build/items_api (1 worker) `PUT /items/1?dry=1&trace=0` with an X-Token header and a
     validated JSON body of 5 fields: a path parameter, the token dependency, the body model and
@@ -22,6 +23,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -104,7 +106,8 @@ def stop(proc):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=str(REPO / "build"))
-    ap.add_argument("--seconds", type=int, default=8)
+    ap.add_argument("--seconds", type=int, default=6)
+    ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     if not (REFERENCE / "run.sh").exists():
         sys.exit(f"bench/typed.py needs the FastAPI reference at {REFERENCE}")
@@ -112,16 +115,22 @@ def main():
     path = "/items/1?dry=1&trace=0"
     rows = {}
 
-    port = free_port()
-    p = serve([f"{args.build}/seed_app", "--port", str(port), "--no-access-log", "--workers", "1"], port, "/fast")
-    rows["brisk /fast"] = measure(p, port, "/fast", args.seconds)
-    stop(p)
-
-    port = free_port()
-    p = serve([f"{args.build}/items_api", "--port", str(port), "--no-access-log"], port)
-    rows["brisk PUT"] = measure(p, port, path, args.seconds, good)
-    rows["brisk PUT rejected (422)"] = measure(p, port, path, args.seconds, bad)
-    stop(p)
+    # Each brisk figure is the median of --rounds runs, the servers' runs interleaved, so that
+    # a noisy neighbour (2 cores, wrk beside the server) moves every figure alike.
+    seed_port, items_port = free_port(), free_port()
+    seed = serve([f"{args.build}/seed_app", "--port", str(seed_port), "--no-access-log",
+                  "--workers", "1"], seed_port, "/fast")
+    items = serve([f"{args.build}/items_api", "--port", str(items_port), "--no-access-log"],
+                  items_port)
+    runs = {"brisk /fast": [], "brisk PUT": [], "brisk PUT rejected (422)": []}
+    for _ in range(args.rounds):
+        runs["brisk /fast"].append(measure(seed, seed_port, "/fast", args.seconds))
+        runs["brisk PUT"].append(measure(items, items_port, path, args.seconds, good))
+        runs["brisk PUT rejected (422)"].append(measure(items, items_port, path, args.seconds, bad))
+    stop(seed)
+    stop(items)
+    for name, got in runs.items():
+        rows[name] = tuple(statistics.median(r[i] for r in got) for i in range(3))
 
     port = free_port()
     p = serve([str(REFERENCE / "run.sh"), "items_api:app", "--port", str(port), "--no-access-log"],

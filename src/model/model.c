@@ -257,6 +257,8 @@ static void free_fields(bk__cmodel *cm)
         for (int k = 0; k < BK__PRE_COUNT; k++) {
             free(cf->pre_msg[k]);
             free(cf->pre_ctx[k]);
+            free(cf->pre_head[k]);
+            free(cf->pre_tail[k]);
         }
         bk__pattern_free(cf->re);
         if (cf->default_arena) {

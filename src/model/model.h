@@ -70,6 +70,12 @@ typedef struct bk__cfield {
     bk__jval *example_value;      /* parsed example_json (OpenAPI's examples), or NULL */
     char *pre_msg[BK__PRE_COUNT]; /* a JSON string, or NULL */
     char *pre_ctx[BK__PRE_COUNT]; /* a JSON object, or NULL */
+    size_t pre_msg_len[BK__PRE_COUNT], pre_ctx_len[BK__PRE_COUNT];
+    /* The whole error object around its input, for the field at the top of its location
+     * (["body", name], ["query", name], ...): `{"type":..,"loc":..,"msg":..,"input":` and
+     * `,"ctx":..}`. */
+    char *pre_head[BK__PRE_COUNT], *pre_tail[BK__PRE_COUNT];
+    size_t pre_head_len[BK__PRE_COUNT], pre_tail_len[BK__PRE_COUNT];
 } bk__cfield;
 
 struct bk__cmodel {

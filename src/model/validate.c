@@ -60,6 +60,15 @@ static void fail(vctx *c, bk__etype t, const bk__loc *loc, val v, const bk__ctx 
 }
 
 /* fail() for an error whose msg and ctx were rendered at registration. */
+static const char *in_name(bk_in in);
+
+/* Is `loc` [root, f's name], where f's prerendered error object applies? */
+static int at_top(const bk__cfield *f, const bk__loc *loc)
+{
+    return loc->key == f->name && loc->up && !loc->up->up && loc->up->key &&
+           strcmp(loc->up->key, in_name(f->in)) == 0;
+}
+
 static void fail_field(vctx *c, const bk__cfield *f, bk__etype t, const bk__loc *loc, val v,
                        const bk__ctx *ctx)
 {
@@ -67,8 +76,17 @@ static void fail_field(vctx *c, const bk__cfield *f, bk__etype t, const bk__loc 
     fail(c, t, loc, v, ctx);
     int slot = bk__pre_slot_of(t);
     if (c->errs->count > before && slot < BK__PRE_COUNT && f->pre_msg[slot]) {
-        c->errs->last->msg_json = f->pre_msg[slot];
-        c->errs->last->ctx_json = f->pre_ctx[slot];
+        bk__verr *e = c->errs->last;
+        e->msg_json = f->pre_msg[slot];
+        e->msg_json_len = f->pre_msg_len[slot];
+        e->ctx_json = f->pre_ctx[slot];
+        e->ctx_json_len = f->pre_ctx_len[slot];
+        if (f->pre_head[slot] && at_top(f, loc)) {
+            e->head_json = f->pre_head[slot];
+            e->head_json_len = f->pre_head_len[slot];
+            e->tail_json = f->pre_tail[slot];
+            e->tail_json_len = f->pre_tail_len[slot];
+        }
     }
 }
 
@@ -698,6 +716,33 @@ static char *take(bk_buf *b)
     return s;
 }
 
+/* The error object of `f` at the top of its location, but for the input: head and tail. */
+static int prerender_object(bk__cfield *f, bk__etype t, int slot)
+{
+    const char *type = bk__etype_name(t), *root = in_name(f->in);
+    bk_buf b = {0};
+    int err = bk_buf_append_str(&b, "{\"type\":\"") || bk_buf_append_str(&b, type) ||
+              bk_buf_append_str(&b, "\",\"loc\":[") || bk_json_escape(&b, root, strlen(root)) ||
+              bk_buf_append_str(&b, ",") || bk_json_escape(&b, f->name, f->name_len) ||
+              bk_buf_append_str(&b, "],\"msg\":") ||
+              bk_buf_append(&b, f->pre_msg[slot], f->pre_msg_len[slot]) ||
+              bk_buf_append_str(&b, ",\"input\":");
+    if (!err && (f->pre_head[slot] = take(&b)) != NULL) {
+        f->pre_head_len[slot] = strlen(f->pre_head[slot]);
+        err = bk_buf_append_str(&b, ",\"ctx\":") ||
+              bk_buf_append(&b, f->pre_ctx[slot], f->pre_ctx_len[slot]) ||
+              bk_buf_append_str(&b, "}");
+        if (!err && (f->pre_tail[slot] = take(&b)) != NULL)
+            f->pre_tail_len[slot] = strlen(f->pre_tail[slot]);
+        else
+            err = 1;
+    } else {
+        err = 1;
+    }
+    bk_buf_free(&b);
+    return err ? BK_ENOMEM : 0;
+}
+
 /* Renders error type `t` of `f` with `ctx` into its slot. */
 static int prerender(bk__cfield *f, bk__etype t, const bk__ctx *ctx)
 {
@@ -711,11 +756,16 @@ static int prerender(bk__cfield *f, bk__etype t, const bk__ctx *ctx)
         err = bk_json_error(&j);
     }
     if (!err && (f->pre_msg[slot] = take(&out))) {
+        f->pre_msg_len[slot] = strlen(f->pre_msg[slot]);
         bk_json_init(&j, &out);
         bk__ctx_write_json(&j, t, ctx);
         err = bk_json_error(&j);
         if (!err && !(f->pre_ctx[slot] = take(&out)))
             err = BK_ENOMEM;
+        if (!err)
+            f->pre_ctx_len[slot] = strlen(f->pre_ctx[slot]);
+        if (!err)
+            err = prerender_object(f, t, slot);
     } else if (!err) {
         err = BK_ENOMEM;
     }

@@ -37,6 +37,9 @@ typedef struct bk__verr {
     bk__ctx ctx; /* read as bk__ctx_write_json reads it */
     const char *msg; /* NULL: rendered from type and ctx when written */
     const char *msg_json, *ctx_json; /* rendered at registration (bk__cfield.pre_*), or NULL */
+    size_t msg_json_len, ctx_json_len;
+    const char *head_json, *tail_json; /* the object around the input (bk__cfield.pre_head) */
+    size_t head_json_len, tail_json_len;
     struct bk__verr *next;
 } bk__verr;
 

@@ -598,6 +598,11 @@ void bk__json_plain_string(bk_json *j, const char *s, size_t len)
         put_quoted(j, s, len);
 }
 
+bk_buf *bk__json_value_buf(bk_json *j)
+{
+    return value_slot(j) == 0 ? j->out : NULL;
+}
+
 void bk_json_raw(bk_json *j, const char *json, size_t len)
 {
     if (j && !j->error && (!json || !len)) {
