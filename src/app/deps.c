@@ -96,13 +96,18 @@ static void answer_oom(bk_req *req)
 /* Solves `d`. Returns 1 when the request was answered, 0 otherwise. */
 static int solve(bk__opstate *st, const bk__cdep *d, bk__sources *src, bk__verrs *errs)
 {
-    if (find_val(st, d->src))
-        return 0; /* cached, or failed already: either way not again */
+    /* A value is cached for the request; a dependency whose parameters failed is not, so each
+     * dependent validates it again and reports its errors again, as FastAPI does. */
+    bk__depval *dv = find_val(st, d->src);
+    if (dv && dv->value)
+        return 0;
     int before = errs->count;
     for (int i = 0; i < d->nsubs; i++)
         if (solve(st, d->subs[i], src, errs))
             return 1;
-    bk__depval *dv = add_val(st, d);
+    dv = find_val(st, d->src); /* again: solving the subs may have moved the cache */
+    if (!dv)
+        dv = add_val(st, d);
     void *params = NULL;
     if (!dv || (d->params && !(params = bk__arena_alloc(&st->arena, d->params->src->size)))) {
         answer_oom(st->req);
