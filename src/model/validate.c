@@ -60,13 +60,12 @@ static void fail(vctx *c, bk__etype t, const bk__loc *loc, val v, const bk__ctx 
 }
 
 /* fail() for an error whose msg and ctx were rendered at registration. */
-static const char *in_name(bk_in in);
 
 /* Is `loc` [root, f's name], where f's prerendered error object applies? */
 static int at_top(const bk__cfield *f, const bk__loc *loc)
 {
     return loc->key == f->name && loc->up && !loc->up->up && loc->up->key &&
-           strcmp(loc->up->key, in_name(f->in)) == 0;
+           strcmp(loc->up->key, bk__in_name(f->in)) == 0;
 }
 
 static void fail_field(vctx *c, const bk__cfield *f, bk__etype t, const bk__loc *loc, val v,
@@ -90,7 +89,7 @@ static void fail_field(vctx *c, const bk__cfield *f, bk__etype t, const bk__loc 
     }
 }
 
-static bk__ctx ctx_bound(const bk__cfield *f, bk__bound b)
+bk__ctx bk__ctx_bound(const bk__cfield *f, bk__bound b)
 {
     /* pydantic reports a bound as the field's type: gt=0 on a float field is {"gt": 0.0}. */
     int float_field = f->kind == BK_K_FLOAT || f->kind == BK_K_OPT_FLOAT ||
@@ -116,7 +115,7 @@ static int check_number(vctx *c, const bk__cfield *f, const bk__loc *loc, val v,
                      (f->kind == BK_K_LIST && f->elem == BK_K_INT);
         int ok = m == 0 || (is_int ? (int64_t)x % (int64_t)m == 0 : bk__float_multiple_of(x, m));
         if (!ok) {
-            bk__ctx ctx = ctx_bound(f, f->mult);
+            bk__ctx ctx = bk__ctx_bound(f, f->mult);
             fail_field(c, f, BK__E_MULTIPLE_OF, loc, v, &ctx);
             return -1;
         }
@@ -145,7 +144,7 @@ static int check_number(vctx *c, const bk__cfield *f, const bk__loc *loc, val v,
         else
             ok = bounds[i].strict ? x > lim : x >= lim;
         if (!ok) {
-            bk__ctx ctx = ctx_bound(f, *b[i]);
+            bk__ctx ctx = bk__ctx_bound(f, *b[i]);
             fail_field(c, f, bounds[i].type, loc, v, &ctx);
             return -1;
         }
@@ -312,7 +311,7 @@ static int validate_uuid(vctx *c, const bk__loc *loc, val v, bk_uuid *dst)
 }
 
 /* "'a', 'b' or 'c'": pydantic's list of an enum's values, in its ctx and message. */
-static char *enum_expected(bk__arena *a, const bk__cfield *f)
+char *bk__enum_expected(bk__arena *a, const bk__cfield *f)
 {
     size_t need = 1;
     for (size_t i = 0; i < f->nenums; i++)
@@ -349,7 +348,7 @@ static int validate_enum(vctx *c, const bk__cfield *f, const bk__loc *loc, val v
         fail_field(c, f, BK__E_ENUM, loc, v, NULL);
         return -1;
     }
-    const char *expected = enum_expected(c->arena, f);
+    const char *expected = bk__enum_expected(c->arena, f);
     bk__ctx ctx = {.text = expected ? expected : "", .text_len = expected ? strlen(expected) : 0};
     fail(c, BK__E_ENUM, loc, v, &ctx);
     return -1;
@@ -437,16 +436,25 @@ static void store_none(bk_kind kind, void *dst, size_t size)
 static bk__etype null_error(const bk__cfield *f, bk_kind kind)
 {
     switch (kind) {
-    case BK_K_BOOL: return BK__E_BOOL_TYPE;
-    case BK_K_INT: return BK__E_INT_TYPE;
-    case BK_K_FLOAT: return BK__E_FLOAT_TYPE;
-    case BK_K_STR: return BK__E_STRING_TYPE;
-    case BK_K_UUID: return BK__E_UUID_TYPE;
-    case BK_K_ENUM: return BK__E_ENUM;
+    case BK_K_BOOL:
+        return BK__E_BOOL_TYPE;
+    case BK_K_INT:
+        return BK__E_INT_TYPE;
+    case BK_K_FLOAT:
+        return BK__E_FLOAT_TYPE;
+    case BK_K_STR:
+        return BK__E_STRING_TYPE;
+    case BK_K_UUID:
+        return BK__E_UUID_TYPE;
+    case BK_K_ENUM:
+        return BK__E_ENUM;
     case BK_K_MODEL:
         return BK__E_MODEL_ATTRIBUTES_TYPE;
-    case BK_K_LIST: return BK__E_LIST_TYPE;
-    default: (void)f; return BK__E_INT_TYPE;
+    case BK_K_LIST:
+        return BK__E_LIST_TYPE;
+    default:
+        (void)f;
+        return BK__E_INT_TYPE;
     }
 }
 
@@ -587,7 +595,7 @@ void bk__validate_raw_body(const bk__loc *loc, const char *text, size_t len, bk_
 
 /* ---- parameters ------------------------------------------------------------------------- */
 
-static const char *in_name(bk_in in)
+const char *bk__in_name(bk_in in)
 {
     switch (in) {
     case BK_IN_PATH:
@@ -654,7 +662,7 @@ void bk__validate_params(bk__sources *src, const bk__cmodel *m, bk_in in, void *
                          bk__verrs *errs)
 {
     vctx c = {src->arena, errs};
-    const char *root = in_name(in);
+    const char *root = bk__in_name(in);
     bk__loc base = {.key = root, .key_len = strlen(root)};
     for (int i = 0; i < m->nfields; i++) {
         const bk__cfield *f = &m->fields[i];
@@ -674,140 +682,4 @@ void bk__validate_params(bk__sources *src, const bk__cmodel *m, bk_in in, void *
         mark_set(m, out, f->index);
         validate_value(&c, f, f->kind, f->src->size, &at, v, dst);
     }
-}
-
-/* ---- errors rendered at registration ---------------------------------------------------- */
-
-int bk__pre_slot_of(int t)
-{
-    switch (t) {
-    case BK__E_GREATER_THAN:
-        return BK__PRE_GT;
-    case BK__E_GREATER_THAN_EQUAL:
-        return BK__PRE_GE;
-    case BK__E_LESS_THAN:
-        return BK__PRE_LT;
-    case BK__E_LESS_THAN_EQUAL:
-        return BK__PRE_LE;
-    case BK__E_MULTIPLE_OF:
-        return BK__PRE_MULT;
-    case BK__E_STRING_TOO_SHORT:
-        return BK__PRE_MIN_LEN;
-    case BK__E_STRING_TOO_LONG:
-        return BK__PRE_MAX_LEN;
-    case BK__E_STRING_PATTERN_MISMATCH:
-        return BK__PRE_PATTERN;
-    case BK__E_ENUM:
-        return BK__PRE_ENUM;
-    default:
-        return BK__PRE_COUNT;
-    }
-}
-
-/* A NUL-terminated copy of what `j` wrote. */
-static char *take(bk_buf *b)
-{
-    char *s = malloc(b->len + 1);
-    if (s) {
-        memcpy(s, b->data, b->len);
-        s[b->len] = '\0';
-    }
-    b->len = 0;
-    return s;
-}
-
-/* The error object of `f` at the top of its location, but for the input: head and tail. */
-static int prerender_object(bk__cfield *f, bk__etype t, int slot)
-{
-    const char *type = bk__etype_name(t), *root = in_name(f->in);
-    bk_buf b = {0};
-    int err = bk_buf_append_str(&b, "{\"type\":\"") || bk_buf_append_str(&b, type) ||
-              bk_buf_append_str(&b, "\",\"loc\":[") || bk_json_escape(&b, root, strlen(root)) ||
-              bk_buf_append_str(&b, ",") || bk_json_escape(&b, f->name, f->name_len) ||
-              bk_buf_append_str(&b, "],\"msg\":") ||
-              bk_buf_append(&b, f->pre_msg[slot], f->pre_msg_len[slot]) ||
-              bk_buf_append_str(&b, ",\"input\":");
-    if (!err && (f->pre_head[slot] = take(&b)) != NULL) {
-        f->pre_head_len[slot] = strlen(f->pre_head[slot]);
-        err = bk_buf_append_str(&b, ",\"ctx\":") ||
-              bk_buf_append(&b, f->pre_ctx[slot], f->pre_ctx_len[slot]) ||
-              bk_buf_append_str(&b, "}");
-        if (!err && (f->pre_tail[slot] = take(&b)) != NULL)
-            f->pre_tail_len[slot] = strlen(f->pre_tail[slot]);
-        else
-            err = 1;
-    } else {
-        err = 1;
-    }
-    bk_buf_free(&b);
-    return err ? BK_ENOMEM : 0;
-}
-
-/* Renders error type `t` of `f` with `ctx` into its slot. */
-static int prerender(bk__cfield *f, bk__etype t, const bk__ctx *ctx)
-{
-    int slot = bk__pre_slot_of(t);
-    bk_buf msg = {0}, out = {0};
-    bk_json j;
-    int err = bk__msg_render(&msg, t, ctx);
-    if (!err) {
-        bk_json_init(&j, &out);
-        bk_json_string_len(&j, msg.data, msg.len);
-        err = bk_json_error(&j);
-    }
-    if (!err && (f->pre_msg[slot] = take(&out))) {
-        f->pre_msg_len[slot] = strlen(f->pre_msg[slot]);
-        bk_json_init(&j, &out);
-        bk__ctx_write_json(&j, t, ctx);
-        err = bk_json_error(&j);
-        if (!err && !(f->pre_ctx[slot] = take(&out)))
-            err = BK_ENOMEM;
-        if (!err)
-            f->pre_ctx_len[slot] = strlen(f->pre_ctx[slot]);
-        if (!err)
-            err = prerender_object(f, t, slot);
-    } else if (!err) {
-        err = BK_ENOMEM;
-    }
-    bk_buf_free(&msg);
-    bk_buf_free(&out);
-    return err;
-}
-
-int bk__field_prerender(bk__cfield *f)
-{
-    static const struct {
-        unsigned flag;
-        bk__etype type;
-    } bounds[] = {{BK__F_HAS_GT, BK__E_GREATER_THAN},
-                  {BK__F_HAS_GE, BK__E_GREATER_THAN_EQUAL},
-                  {BK__F_HAS_LT, BK__E_LESS_THAN},
-                  {BK__F_HAS_LE, BK__E_LESS_THAN_EQUAL},
-                  {BK__F_HAS_MULT, BK__E_MULTIPLE_OF}};
-    const bk__bound *b[] = {&f->gt, &f->ge, &f->lt, &f->le, &f->mult};
-    int err = 0;
-    for (int i = 0; i < 5 && !err; i++) {
-        if (f->flags & bounds[i].flag) {
-            bk__ctx ctx = ctx_bound(f, *b[i]);
-            err = prerender(f, bounds[i].type, &ctx);
-        }
-    }
-    int is_str = f->kind == BK_K_STR || (f->kind == BK_K_LIST && f->elem == BK_K_STR);
-    if (!err && is_str && f->min_len >= 0)
-        err = prerender(f, BK__E_STRING_TOO_SHORT, &(bk__ctx){.length = f->min_len});
-    if (!err && is_str && f->max_len >= 0)
-        err = prerender(f, BK__E_STRING_TOO_LONG, &(bk__ctx){.length = f->max_len});
-    if (!err && f->pattern)
-        err = prerender(f, BK__E_STRING_PATTERN_MISMATCH,
-                        &(bk__ctx){.text = f->pattern, .text_len = strlen(f->pattern)});
-    if (!err && f->nenums) {
-        bk__arena a;
-        bk__arena_init(&a, NULL, 0, 0);
-        const char *expected = enum_expected(&a, f);
-        err = expected ? prerender(f, BK__E_ENUM,
-                                   &(bk__ctx){.text = expected, .text_len = strlen(expected)})
-                       : BK_ENOMEM;
-        bk__arena_free(&a);
-    }
-    return err;
 }

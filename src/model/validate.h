@@ -52,4 +52,12 @@ void bk__validate_body_fields(bk__arena *a, const bk__cmodel *m, const bk__jval 
 /* Stores a text that is not JSON as the body's input for a model_attributes_type error. */
 void bk__validate_raw_body(const bk__loc *loc, const char *text, size_t len, bk__verrs *errs);
 
+/* The ctx of bound `b` of `f`, typed as pydantic types it: as the field (gt=0 on a float field
+ * is {"gt": 0.0}). */
+bk__ctx bk__ctx_bound(const bk__cfield *f, bk__bound b);
+/* "'a', 'b' or 'c'": the enum's values as pydantic lists them, in `a`; NULL without memory. */
+char *bk__enum_expected(bk__arena *a, const bk__cfield *f);
+/* The first step of a parameter's location: "path", "query", "header", "cookie" or "body". */
+const char *bk__in_name(bk_in in);
+
 #endif

@@ -505,19 +505,24 @@ void bk_json_array_end(bk_json *j)
     container_end(j, ']', 0);
 }
 
-void bk_json_key(bk_json *j, const char *key)
+/* Checks that a key may come here and writes the comma that must precede it. Returns 0 when
+ * the caller may write the key. */
+static int key_slot(bk_json *j, const char *key)
 {
     if (!j || j->error)
-        return;
+        return -1;
     uint8_t *level = &j->has_items[j->depth];
-    if (!key || !(*level & LEVEL_IS_OBJECT) || j->after_key) {
-        fail(j, BK_EINVAL);
-        return;
-    }
+    if (!key || !(*level & LEVEL_IS_OBJECT) || j->after_key)
+        return fail(j, BK_EINVAL);
     if ((*level & LEVEL_HAS_ITEMS) && put_byte(j, ','))
-        return;
+        return -1;
     *level |= LEVEL_HAS_ITEMS;
-    if (write_string(j, key, strlen(key)) == 0 && put_byte(j, ':') == 0)
+    return 0;
+}
+
+void bk_json_key(bk_json *j, const char *key)
+{
+    if (key_slot(j, key) == 0 && write_string(j, key, strlen(key)) == 0 && put_byte(j, ':') == 0)
         j->after_key = 1;
 }
 
@@ -578,17 +583,7 @@ static int put_quoted(bk_json *j, const char *s, size_t len)
 
 void bk__json_plain_key(bk_json *j, const char *key, size_t len)
 {
-    if (!j || j->error)
-        return;
-    uint8_t *level = &j->has_items[j->depth];
-    if (!key || !(*level & LEVEL_IS_OBJECT) || j->after_key) {
-        fail(j, BK_EINVAL);
-        return;
-    }
-    if ((*level & LEVEL_HAS_ITEMS) && put_byte(j, ','))
-        return;
-    *level |= LEVEL_HAS_ITEMS;
-    if (put_quoted(j, key, len) == 0 && put_byte(j, ':') == 0)
+    if (key_slot(j, key) == 0 && put_quoted(j, key, len) == 0 && put_byte(j, ':') == 0)
         j->after_key = 1;
 }
 
