@@ -80,19 +80,6 @@ static int push_cleanup(bk__opstate *st, const bk__cdep *d, void *value)
     return 0;
 }
 
-static void validate_dep_params(bk__sources *src, const bk__cdep *d, void *out, bk__verrs *errs)
-{
-    static const bk_in order[] = {BK_IN_PATH, BK_IN_QUERY, BK_IN_HEADER, BK_IN_COOKIE};
-    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-        bk__validate_params(src, d->params, order[i], out, errs);
-}
-
-static void answer_oom(bk_req *req)
-{
-    bk_set_header(req, "Retry-After", "1");
-    bk_send_error(req, 503, "Service Unavailable");
-}
-
 /* Solves `d`. Returns 1 when the request was answered, 0 otherwise. */
 static int solve(bk__opstate *st, const bk__cdep *d, bk__sources *src, bk__verrs *errs)
 {
@@ -110,18 +97,18 @@ static int solve(bk__opstate *st, const bk__cdep *d, bk__sources *src, bk__verrs
         dv = add_val(st, d);
     void *params = NULL;
     if (!dv || (d->params && !(params = bk__arena_alloc(&st->arena, d->params->src->size)))) {
-        answer_oom(st->req);
+        bk__op_answer_oom(st->req);
         return 1;
     }
     if (params) {
         memset(params, 0, d->params->src->size);
-        validate_dep_params(src, d, params, errs);
+        bk__validate_all_params(src, d->params, params, errs);
     }
     if (errs->count > before || errs->oom)
         return 0;
     void *value = bk__arena_alloc(&st->arena, d->src->size ? d->src->size : 1);
     if (!value) {
-        answer_oom(st->req);
+        bk__op_answer_oom(st->req);
         return 1;
     }
     memset(value, 0, d->src->size);
@@ -137,7 +124,7 @@ static int solve(bk__opstate *st, const bk__cdep *d, bk__sources *src, bk__verrs
     }
     dv->value = value;
     if (d->src->cleanup && push_cleanup(st, d, value) != 0) {
-        answer_oom(req);
+        bk__op_answer_oom(req);
         return 1;
     }
     return bk_req_cancelled(req) ? 1 : 0;

@@ -349,14 +349,6 @@ static void *alloc_struct(bk__opstate *st, const bk__cmodel *m)
     return p;
 }
 
-/* FastAPI's validation order: path, query, header, cookie, then the body. */
-static void validate_params(bk__sources *src, const bk__cmodel *m, void *out, bk__verrs *errs)
-{
-    static const bk_in order[] = {BK_IN_PATH, BK_IN_QUERY, BK_IN_HEADER, BK_IN_COOKIE};
-    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-        bk__validate_params(src, m, order[i], out, errs);
-}
-
 static void validate_body(bk__opstate *st, const bk__jval *json, bk__text raw, bk__verrs *errs)
 {
     const bk__pathop *op = st->op;
@@ -385,7 +377,7 @@ static void validate_body(bk__opstate *st, const bk__jval *json, bk__text raw, b
     bk__validate_model(&st->arena, op->body, json, &body, st->body, errs);
 }
 
-static void answer_oom(bk_req *req)
+void bk__op_answer_oom(bk_req *req)
 {
     bk__response_clear(req);
     bk_set_header(req, "Retry-After", "1");
@@ -397,7 +389,7 @@ static void op_entry(bk_req *req)
     const bk__pathop *op = req->target->op;
     bk__opstate *st = state_new(req, op);
     if (!st) {
-        answer_oom(req);
+        bk__op_answer_oom(req);
         return;
     }
     const bk__jval *json = NULL;
@@ -409,16 +401,16 @@ static void op_entry(bk_req *req)
     bk__sources src = {.req = req, .arena = &st->arena};
     if ((op->params && !(st->params = alloc_struct(st, op->params))) ||
         (op->body && !(st->body = alloc_struct(st, op->body)))) {
-        answer_oom(req);
+        bk__op_answer_oom(req);
         return;
     }
     if (bk__deps_solve(st, &src, &errs))
         return; /* a dependency answered */
     if (op->params)
-        validate_params(&src, op->params, st->params, &errs);
+        bk__validate_all_params(&src, op->params, st->params, &errs);
     validate_body(st, json, raw, &errs);
     if (errs.oom || src.oom) {
-        answer_oom(req);
+        bk__op_answer_oom(req);
         return;
     }
     if (errs.count) {
@@ -438,7 +430,7 @@ static void answer_validation_custom(bk_req *req, const bk__verrs *errs)
     bk__verrs_write_list(errs, &j);
     if (bk_json_error(&j) != 0) {
         bk_buf_free(&out);
-        answer_oom(req);
+        bk__op_answer_oom(req);
         return;
     }
     bk_validation_info info = {.errors_json = out.data, .errors_len = out.len};
@@ -470,7 +462,7 @@ void bk__app_answer_validation(bk_req *req, const bk__verrs *errs)
         return;
     }
     if (rc == BK_ENOMEM || bk_json_send(req) == BK_ENOMEM)
-        answer_oom(req);
+        bk__op_answer_oom(req);
 }
 
 /* ---- typed access and responses --------------------------------------------------------- */

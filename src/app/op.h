@@ -69,6 +69,8 @@ int bk__deps_solve(bk__opstate *st, bk__sources *src, bk__verrs *errs);
 bk__cdep *bk__dep_compile(bk_app *app, const bk_dep *d);
 /* The request ended: schedules what runs after it, or frees `st`. Called via bk_defer. */
 void bk__opstate_end(void *st);
+/* Out of memory mid-request: answers 503 with Retry-After, whatever was prepared dropped. */
+void bk__op_answer_oom(bk_req *req);
 /* Answers 422 with `errs`, through the app's validation error handler if it has one. */
 void bk__app_answer_validation(bk_req *req, const bk__verrs *errs);
 /* Frees the app's compiled operations and dependencies. */

@@ -112,6 +112,8 @@ int bk__response_write_refusal(bk_buf *out, int status, const char *detail, cons
 int bk__response_add_vary(bk_req *req, const char *value);
 /* Forgets the response written so far (headers included), so another can be sent. */
 void bk__response_clear(bk_req *req);
+/* Nonzero when `s` is a non-empty RFC 9110 token (a method, a header name). */
+int bk__http_token(const char *s);
 /* The reason phrase for `status` ("Not Found"), "Unknown" if brisk has none. */
 const char *bk__status_reason(int status);
 

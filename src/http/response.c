@@ -103,7 +103,7 @@ static int is_tchar(unsigned char ch)
     return ch && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
 }
 
-static int valid_name(const char *s)
+int bk__http_token(const char *s)
 {
     if (!s || !*s)
         return 0;
@@ -137,7 +137,7 @@ static int framing_header(const char *name)
 
 static int check_header(const char *name, const char *value)
 {
-    if (!valid_name(name) || !valid_value(value) || framing_header(name))
+    if (!bk__http_token(name) || !valid_value(value) || framing_header(name))
         return BK_EINVAL;
     return 0;
 }

@@ -658,6 +658,13 @@ static void validate_param_list(vctx *c, bk__sources *src, const bk__cfield *f, 
     *l = (raw_list){items, n};
 }
 
+void bk__validate_all_params(bk__sources *src, const bk__cmodel *m, void *out, bk__verrs *errs)
+{
+    static const bk_in order[] = {BK_IN_PATH, BK_IN_QUERY, BK_IN_HEADER, BK_IN_COOKIE};
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+        bk__validate_params(src, m, order[i], out, errs);
+}
+
 void bk__validate_params(bk__sources *src, const bk__cmodel *m, bk_in in, void *out,
                          bk__verrs *errs)
 {

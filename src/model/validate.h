@@ -42,6 +42,9 @@ size_t bk__sources_values(bk__sources *src, bk_in in, const char *name, size_t l
  * `out` (a zeroed struct of m's size); errors join `errs`. */
 void bk__validate_params(bk__sources *src, const bk__cmodel *m, bk_in in, void *out,
                          bk__verrs *errs);
+/* bk__validate_params for every parameter location, in FastAPI's order: path, query, header,
+ * cookie (the body comes after, from the caller). */
+void bk__validate_all_params(bk__sources *src, const bk__cmodel *m, void *out, bk__verrs *errs);
 /* Validates `value` (NULL: absent) as model `m` into `out`, at location `loc` ("body"). */
 void bk__validate_model(bk__arena *a, const bk__cmodel *m, const bk__jval *value,
                         const bk__loc *loc, void *out, bk__verrs *errs);

@@ -366,23 +366,6 @@ static void conn_close(tc_conn *c)
 
 /* ---- building a request ---- */
 
-/* RFC 9110 tchar. */
-static int is_tchar(unsigned char ch)
-{
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-           (ch && strchr("!#$%&'*+-.^_`|~", ch));
-}
-
-static int is_token(const char *s)
-{
-    if (!s || !*s)
-        return 0;
-    for (; *s; s++)
-        if (!is_tchar((unsigned char)*s))
-            return 0;
-    return 1;
-}
-
 /* A request-target: visible characters only (percent-encode the rest). */
 static int is_target(const char *s)
 {
@@ -412,10 +395,10 @@ static int has_header(const char *const *headers, const char *name)
 static int check_request(const char *method, const char *target, const char *const *headers,
                          const void *body, size_t body_len)
 {
-    if (!is_token(method) || !is_target(target) || (!body && body_len))
+    if (!bk__http_token(method) || !is_target(target) || (!body && body_len))
         return BK_EINVAL;
     for (size_t i = 0; headers && headers[i]; i += 2)
-        if (!is_token(headers[i]) || !is_value(headers[i + 1]))
+        if (!bk__http_token(headers[i]) || !is_value(headers[i + 1]))
             return BK_EINVAL;
     return 0;
 }
